@@ -1,0 +1,216 @@
+"""Data: scikit-learn's bundled data sets, split and standardised.
+
+Everything here reads data that ships inside scikit-learn; nothing is downloaded.
+Features are z-scored with the statistics of the **training** part only, so the
+test part never leaks into the preprocessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import datasets
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+__all__ = [
+    "Split",
+    "check_X",
+    "check_Xy",
+    "standardized_split",
+    "load_iris_split",
+    "load_split",
+    "DATASETS",
+]
+
+#: Data sets that :func:`load_split` knows, by name, with their scikit-learn loader.
+DATASETS = {
+    "iris": datasets.load_iris,
+    "wine": datasets.load_wine,
+    "breast_cancer": datasets.load_breast_cancer,
+    "digits": datasets.load_digits,
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    """A train/test split with standardised features.
+
+    Attributes
+    ----------
+    X_train : ndarray, shape (N_train, d)
+        Standardised training features (mean 0, std 1 per column on the training part).
+    X_test : ndarray, shape (N_test, d)
+        Test features, standardised with the *training* mean and std.
+    y_train, y_test : ndarray of int, shape (N_train,), (N_test,)
+        Class labels in ``0 … K-1``.
+    feature_names : list of str, length d
+    class_names : list of str, length K
+    mean, std : ndarray, shape (d,)
+        The scaler's training statistics (``std`` is 1 for a constant column).
+    """
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    feature_names: list[str]
+    class_names: list[str]
+    mean: np.ndarray
+    std: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features d."""
+        return self.X_train.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes K."""
+        return len(self.class_names)
+
+
+def check_X(X, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a finite float64 matrix of shape (N, d), or raise.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 2-D, is empty, or holds NaN or infinite values.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape (N, d), got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} has no rows; at least one sample is needed")
+    if not np.all(np.isfinite(X)):
+        bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
+    return X
+
+
+def check_Xy(X, y, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a feature matrix and its labels.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    y : array_like of int, shape (N,)
+    n_classes : int, optional
+        If given, labels must lie in ``0 … n_classes-1``.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (N, d)
+    y : ndarray of int64, shape (N,)
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths, non-finite X, non-integer labels or labels out of range.
+    """
+    X = check_X(X)
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D of shape (N,), got shape {y.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X and y have mismatched lengths: X has {X.shape[0]} rows, y has {y.shape[0]}")
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+            raise ValueError("y must hold integer class labels 0 … K-1")
+    elif y.dtype.kind not in "iu":
+        raise ValueError(f"y must hold integer class labels 0 … K-1, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if n_classes is not None and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(
+            f"labels in y must lie in 0 … {n_classes - 1} (n_classes={n_classes}), "
+            f"got values from {y.min()} to {y.max()}"
+        )
+    if y.min() < 0:
+        raise ValueError(f"labels in y must be >= 0, got {y.min()}")
+    return X, y
+
+
+def standardized_split(
+    X,
+    y,
+    test_size: float = 0.2,
+    seed: int = 0,
+    feature_names=None,
+    class_names=None,
+) -> Split:
+    """Stratified train/test split of any data set, z-scored with training statistics.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    y : array_like of int, shape (N,)
+        Labels ``0 … K-1``.
+    test_size : float in (0, 1)
+        Fraction of samples held out for testing.
+    seed : int
+        Seed of the (stratified) shuffle.
+    feature_names, class_names : list of str, optional
+        Default to ``x0, x1, …`` and ``0, 1, …``.
+
+    Returns
+    -------
+    Split
+    """
+    X, y = check_Xy(X, y)
+    if not 0.0 < float(test_size) < 1.0:
+        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size}")
+    n_classes = int(y.max()) + 1
+    feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(X.shape[1])]
+    class_names = list(class_names) if class_names is not None else [str(k) for k in range(n_classes)]
+    if len(feature_names) != X.shape[1]:
+        raise ValueError(f"feature_names has {len(feature_names)} names for {X.shape[1]} features")
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
+    scaler = StandardScaler().fit(X_tr)
+    return Split(
+        X_train=scaler.transform(X_tr),
+        X_test=scaler.transform(X_te),
+        y_train=y_tr,
+        y_test=y_te,
+        feature_names=[str(f) for f in feature_names],
+        class_names=[str(c) for c in class_names],
+        mean=scaler.mean_.copy(),
+        std=scaler.scale_.copy(),
+    )
+
+
+def load_split(name: str, test_size: float = 0.2, seed: int = 0) -> Split:
+    """Load one of scikit-learn's bundled data sets and split it.
+
+    Parameters
+    ----------
+    name : {"iris", "wine", "breast_cancer", "digits"}
+    test_size, seed
+        As in :func:`standardized_split`.
+
+    Returns
+    -------
+    Split
+    """
+    if name not in DATASETS:
+        raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}")
+    bunch = DATASETS[name]()
+    feature_names = getattr(bunch, "feature_names", None)
+    if name == "iris":  # "sepal length (cm)" -> "sepal length"
+        feature_names = [f.replace(" (cm)", "") for f in feature_names]
+    if name == "digits":
+        feature_names = [f"pixel ({r}, {c})" for r in range(8) for c in range(8)]
+    class_names = [str(c) for c in bunch.target_names]
+    return standardized_split(bunch.data, bunch.target, test_size, seed, feature_names, class_names)
+
+
+def load_iris_split(test_size: float = 0.2, seed: int = 0) -> Split:
+    """The IRIS data (150 samples, 4 features, 3 classes), split and standardised.
+
+    Returns
+    -------
+    Split
+        ``X_train`` has shape (120, 4) for the default ``test_size=0.2``.
+    """
+    return load_split("iris", test_size=test_size, seed=seed)

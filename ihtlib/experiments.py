@@ -1,0 +1,182 @@
+"""Experiments: the sparsity sweep and the dense reference the book's chapters plot.
+
+A sweep runs, for every sparsity level s, many random s-sparse starts of IHT at once
+(one batched run per s) and returns a tidy table with one row per (s, start).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .data import Split
+from .iht import IHTResult, ht_stability, iht, random_sparse_init
+from .rss import estimate_l2s, smoothness_bound
+from .thresholding import check_s
+
+__all__ = ["sparsity_sweep", "train_dense", "summarize_sweep", "epsilon_optimal"]
+
+
+def _step_for(step, fun, model, split: Split, s: int, n_monte: int, seed: int) -> tuple[float, float]:
+    """Return (γ, L) for one s: L is L̂2s, the bound, or 1/γ for a given number."""
+    if isinstance(step, str):
+        if step == "l2s":
+            est = estimate_l2s(fun, model.n_params, s, n_monte=n_monte, seed=seed)
+            return est.step, est.value
+        if step == "bound":
+            bound = smoothness_bound(split.X_train)
+            return 1.0 / bound, bound
+        raise ValueError(f"step must be 'l2s', 'bound' or a positive number, got {step!r}")
+    return float(step), 1.0 / float(step)
+
+
+def sparsity_sweep(
+    model,
+    split: Split,
+    s_values,
+    n_starts: int = 100,
+    step="l2s",
+    max_iter: int = 5000,
+    tol: float = 1e-8,
+    seed: int = 0,
+    n_monte: int = 1000,
+    ridge: float = 0.0,
+    stability_tol: float = 1e-3,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """IHT from many random sparse starts at each sparsity level.
+
+    Parameters
+    ----------
+    model : SoftmaxLayer (or any model with the same interface)
+    split : Split
+        Trains on ``split.X_train``; reports accuracy on both parts.
+    s_values : iterable of int
+        Sparsity levels, each in 1 … n_params.
+    n_starts : int, default 100
+        Random s-sparse starts per level (values N(0, 1) on a uniform random support),
+        run as one batch.
+    step : "l2s", "bound" or float
+        ``"l2s"``: γ = 1/L̂2s from :func:`estimate_l2s` with ``n_monte`` pairs at that s
+        (the paper's recipe); ``"bound"``: γ = 1/:func:`smoothness_bound`; a number: that γ.
+    max_iter, tol
+        Passed to :func:`iht`.
+    seed : int
+        Starts at level s use ``numpy.random.default_rng([seed, s])``; the Monte Carlo
+        estimate uses ``seed`` too.
+    n_monte : int
+    ridge : float
+        Optional ``ridge/2 ‖θ‖²`` added to the training loss.
+    stability_tol : float
+        ``tol`` of :func:`ht_stability` (the gradient on the support must be below it).
+    progress : bool
+        Show a progress bar over the levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (s, start) with columns ``s, start, step, l2s, loss, train_acc,
+        test_acc, nnz, support, n_iter, status, monotone, support_changed_at,
+        ht_stable, margin, theta`` (``support`` a tuple of indices, ``theta`` the final
+        parameter vector of shape (n,)).
+    """
+    fun = model.objective(split.X_train, split.y_train, ridge=ridge)
+    rows = []
+    for s in tqdm(list(s_values), disable=not progress, desc="sparsity sweep"):
+        s = check_s(s, model.n_params)
+        gamma, l2s = _step_for(step, fun, model, split, s, n_monte, seed)
+        theta0 = random_sparse_init(model.n_params, s, size=n_starts, seed=[seed, s])
+        res = iht(fun, theta0, s, gamma, max_iter=max_iter, tol=tol)
+        stab = ht_stability(fun, res.theta, s, gamma, tol=stability_tol)
+        train_acc = model.accuracy(res.theta, split.X_train, split.y_train)
+        test_acc = model.accuracy(res.theta, split.X_test, split.y_test)
+        loss = model.loss(res.theta, split.X_train, split.y_train)
+        for r in range(n_starts):
+            th = res.theta[r]
+            rows.append(
+                dict(
+                    s=s, start=r, step=gamma, l2s=l2s, loss=float(loss[r]),
+                    train_acc=float(train_acc[r]), test_acc=float(test_acc[r]),
+                    nnz=int(np.count_nonzero(th)), support=tuple(int(i) for i in np.flatnonzero(th)),
+                    n_iter=int(res.n_iter[r]), status=str(res.status[r]), monotone=bool(res.monotone[r]),
+                    support_changed_at=int(res.support_changed_at[r]), ht_stable=bool(stab.is_stable[r]),
+                    margin=float(stab.margin[r]), theta=th.copy(),
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def train_dense(model, X, y, step: float | None = None, max_iter: int = 5000, tol: float = 1e-10, ridge: float = 0.0
+                ) -> IHTResult:
+    """The dense reference: gradient descent from θ = 0 (IHT with s = n, where H_n is the identity).
+
+    Parameters
+    ----------
+    model : SoftmaxLayer
+    X : array_like, shape (N, d)
+    y : array_like of int, shape (N,)
+    step : float, optional
+        Defaults to 1 / :func:`smoothness_bound` (X), a step with guaranteed descent.
+    max_iter, tol : as in :func:`iht`
+    ridge : float
+
+    Returns
+    -------
+    IHTResult
+        With the same iteration budget as the sparse runs, so losses are comparable.
+    """
+    fun = model.objective(X, y, ridge=ridge)
+    if step is None:
+        step = 1.0 / smoothness_bound(X)
+    return iht(fun, np.zeros(model.n_params), model.n_params, step, max_iter=max_iter, tol=tol)
+
+
+def summarize_sweep(table: pd.DataFrame, columns=("loss", "test_acc")) -> pd.DataFrame:
+    """Per-s spread of a sweep: min, 25 %, median, 75 %, max and mean of each column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by s, with a two-level column index (column, statistic).
+    """
+    stats = {
+        "min": "min",
+        "q25": lambda v: v.quantile(0.25),
+        "median": "median",
+        "q75": lambda v: v.quantile(0.75),
+        "max": "max",
+        "mean": "mean",
+    }
+    parts = {c: table.groupby("s")[c].agg(list(stats.values())).set_axis(list(stats), axis=1) for c in columns}
+    return pd.concat(parts, axis=1)
+
+
+def epsilon_optimal(table: pd.DataFrame, dense_loss: float, eps_values, statistic: str = "median") -> pd.DataFrame:
+    """The ε-optimality table: which s reach ``f(θ_s) <= f(θ_dense) + ε``.
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`sparsity_sweep`
+    dense_loss : float
+        Training loss of the dense reference at the same budget.
+    eps_values : iterable of float
+    statistic : {"min", "median"}
+        Apply the test to the best run ("min") or the median run at each s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ε: ``eps``, ``smallest_s`` (None if no level qualifies) and
+        ``fraction_of_runs`` (share of the runs at that s within ε; None with it).
+    """
+    if statistic not in ("min", "median"):
+        raise ValueError(f"statistic must be 'min' or 'median', got {statistic!r}")
+    per_s = table.groupby("s")["loss"].agg(statistic)
+    rows = []
+    for eps in eps_values:
+        ok = per_s[per_s <= dense_loss + eps]
+        s_min = int(ok.index.min()) if len(ok) else None
+        frac = float((table.loc[table.s == s_min, "loss"] <= dense_loss + eps).mean()) if s_min else None
+        rows.append(dict(eps=float(eps), smallest_s=s_min, fraction_of_runs=frac))
+    return pd.DataFrame(rows)

@@ -1,0 +1,352 @@
+"""Iterative hard thresholding (IHT) and the HT-stability test.
+
+IHT for ``min f(θ)  s.t.  ‖θ‖₀ ≤ s``::
+
+    θ^{k+1} = H_s(θ^k - γ ∇f(θ^k)),      θ^0 s-sparse.
+
+:func:`iht` runs one start (θ⁰ of shape (n,)) or B independent starts at once
+(θ⁰ of shape (B, n)); a batch gives the same results as B single runs, only faster,
+because ``fun`` evaluates all runs with one matrix product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .thresholding import check_s, hard_threshold
+
+__all__ = ["IHTResult", "iht", "random_sparse_init", "StabilityReport", "ht_stability", "check_step"]
+
+#: A loss may rise by this relative amount without counting as an increase (rounding).
+_RISE_RTOL = 1e-13
+
+
+def check_step(step, n_runs: int | None = None) -> np.ndarray:
+    """Validate a step size γ (a positive finite number, or one per run).
+
+    Returns
+    -------
+    ndarray of float64, shape () or (n_runs,)
+
+    Raises
+    ------
+    TypeError
+        ``step`` is not a real number.
+    ValueError
+        ``step`` is <= 0, NaN or infinite, or has the wrong length.
+    """
+    if isinstance(step, (bool, str)) or step is None:
+        raise TypeError(f"step must be a positive real number, got {step!r}")
+    try:
+        arr = np.asarray(step, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"step must be a positive real number, got {step!r}") from err
+    if arr.ndim > 1 or (arr.ndim == 1 and (n_runs is None or arr.shape[0] != n_runs)):
+        raise ValueError(f"step must be a scalar or have one entry per run ({n_runs}), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"step must be finite and > 0 (for example 1/L2s), got {step}")
+    return arr
+
+
+def random_sparse_init(
+    n: int, s: int, size: int | None = None, seed=None, scale: float = 1.0, law: str = "normal"
+) -> np.ndarray:
+    """Random s-sparse vectors: a uniformly random support of size s, random values on it.
+
+    Parameters
+    ----------
+    n : int
+        Length of each vector.
+    s : int, 1 <= s <= n
+        Number of nonzeros.
+    size : int, optional
+        Number of vectors B. ``None`` returns one vector of shape (n,).
+    seed : int, sequence of int or numpy Generator, optional
+        Seed for ``numpy.random.default_rng``.
+    scale : float, default 1
+        Standard deviation (``law="normal"``) or half-width (``law="uniform"``).
+    law : {"normal", "uniform"}
+        Distribution of the nonzero values: N(0, scale²) or U(-scale, scale).
+
+    Returns
+    -------
+    ndarray, shape (n,) or (size, n)
+        Exactly s nonzeros per vector (almost surely).
+    """
+    s = check_s(s, n)
+    if law not in ("normal", "uniform"):
+        raise ValueError(f"law must be 'normal' or 'uniform', got {law!r}")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be finite and > 0, got {scale}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    B = 1 if size is None else int(size)
+    if B < 1:
+        raise ValueError(f"size must be >= 1, got {size}")
+    idx = np.argsort(rng.random((B, n)), axis=1)[:, :s]
+    if law == "normal":
+        values = rng.normal(0.0, scale, (B, s))
+    else:
+        values = rng.uniform(-scale, scale, (B, s))
+    out = np.zeros((B, n))
+    np.put_along_axis(out, idx, values, axis=1)
+    return out[0] if size is None else out
+
+
+@dataclass
+class IHTResult:
+    """What :func:`iht` returns.  For a batch, every field has one entry per run.
+
+    Attributes
+    ----------
+    theta : ndarray, shape (n,) or (B, n)
+        Last accepted iterate (s-sparse). A diverged run keeps its last iterate whose
+        loss was finite and not above the starting loss.
+    losses : ndarray, shape (T+1,) or (B, T+1)
+        ``f(θ^0), f(θ^1), …``. For a batch, T is the largest ``n_iter``; after a run
+        stops its loss is repeated, so every row has the same length.
+    n_iter : int or ndarray of int, shape (B,)
+        Number of accepted iterations.
+    status : str or ndarray of str, shape (B,)
+        ``"converged"`` (‖θ^{k+1} - θ^k‖_∞ <= tol), ``"max_iter"`` (budget used up) or
+        ``"diverged"`` (the loss rose above f(θ^0) or stopped being finite).
+    support_changed_at : int or ndarray of int, shape (B,)
+        Last iteration k at which supp(θ^k) differed from supp(θ^{k-1}); 0 if never.
+    monotone : bool or ndarray of bool, shape (B,)
+        True when the loss never increased (beyond rounding) along the run.
+    message : str or list of str
+        A human-readable line per run (why it stopped; for ``"diverged"`` a hint).
+    s : int
+    step : float or ndarray, shape (B,)
+    """
+
+    theta: np.ndarray
+    losses: np.ndarray
+    n_iter: np.ndarray | int
+    status: np.ndarray | str
+    support_changed_at: np.ndarray | int
+    monotone: np.ndarray | bool
+    message: list[str] | str
+    s: int
+    step: np.ndarray | float
+
+    @property
+    def loss(self):
+        """Final loss, float or shape (B,)."""
+        return self.losses[..., -1]
+
+    @property
+    def converged(self):
+        """``status == "converged"``, bool or shape (B,)."""
+        return np.asarray(self.status) == "converged"
+
+
+def _evaluate(fun, theta: np.ndarray):
+    """``fun`` on a batch; runs whose loss cannot be computed get loss = inf."""
+    try:
+        with np.errstate(all="ignore"):
+            loss, grad = fun(theta)
+        return np.asarray(loss, dtype=np.float64).reshape(theta.shape[0]), np.asarray(grad).reshape(theta.shape)
+    except FloatingPointError:
+        if theta.shape[0] == 1:
+            return np.array([np.inf]), np.zeros_like(theta)
+        parts = [_evaluate(fun, theta[i : i + 1]) for i in range(theta.shape[0])]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def iht(
+    fun,
+    theta0,
+    s: int,
+    step,
+    *,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
+    progress: bool = False,
+) -> IHTResult:
+    """Iterative hard thresholding, one start or many at once.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(θ) -> (loss, grad)`` for θ of shape (B, n), returning shapes (B,) and (B, n),
+        for example ``SoftmaxLayer(4, 3).objective(X, y)``.
+    theta0 : array_like, shape (n,) or (B, n)
+        Starting point(s), each with at most s nonzeros.
+    s : int, 1 <= s <= n
+        Sparsity level: number of nonzeros allowed.
+    step : float or array_like of shape (B,)
+        Step size γ > 0, typically 1/L2s.
+    max_iter : int, default 1000
+        Iteration budget per run.
+    tol : float, default 1e-8
+        A run has converged when ``max_i |θ^{k+1}_i - θ^k_i| <= tol``.
+    progress : bool, default False
+        Show a progress bar over iterations.
+
+    Returns
+    -------
+    IHTResult
+        Scalar fields for θ⁰ of shape (n,), per-run arrays for shape (B, n).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For s that is not an integer in 1…n, a step that is not finite and > 0,
+        θ⁰ with more than s nonzeros, or a non-finite θ⁰.
+    """
+    theta0 = np.asarray(theta0, dtype=np.float64)
+    if theta0.ndim not in (1, 2) or theta0.shape[-1] == 0:
+        raise ValueError(f"theta0 must have shape (n,) or (B, n), got {theta0.shape}")
+    single = theta0.ndim == 1
+    th = np.array(theta0.reshape(-1, theta0.shape[-1]))
+    B, n = th.shape
+    s = check_s(s, n)
+    steps = np.broadcast_to(check_step(step, B), (B,)).astype(np.float64)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    if not (np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be finite and >= 0, got {tol}")
+    if not np.all(np.isfinite(th)):
+        raise ValueError("theta0 contains NaN or infinite values")
+    nnz = np.count_nonzero(th, axis=1)
+    if np.any(nnz > s):
+        i = int(np.argmax(nnz > s))
+        raise ValueError(
+            f"theta0 has {nnz[i]} nonzeros (run {i}), more than s={s}; IHT starts from an s-sparse point: "
+            f"pass hard_threshold(theta0, s) or random_sparse_init(n, s) instead"
+        )
+
+    loss, grad = _evaluate(fun, th)
+    if not np.all(np.isfinite(loss)):
+        raise ValueError("the loss at theta0 is not finite; start from a smaller theta0")
+    losses = np.empty((B, max_iter + 1))
+    losses[:, 0] = loss
+    f0 = loss.copy()
+    n_iter = np.zeros(B, dtype=int)
+    status = np.full(B, "max_iter", dtype=object)
+    changed_at = np.zeros(B, dtype=int)
+    monotone = np.ones(B, dtype=bool)
+    message = [""] * B
+    active = np.arange(B)
+    for k in tqdm(range(1, max_iter + 1), disable=not progress, desc=f"IHT s={s}", leave=False):
+        old = th[active]
+        new = hard_threshold(old - steps[active, None] * grad, s)
+        new_loss, new_grad = _evaluate(fun, new)
+        prev = losses[active, k - 1]
+        bad = ~np.isfinite(new_loss) | (new_loss > f0[active] + _RISE_RTOL * np.abs(f0[active]))
+        for i, L in zip(active[bad], new_loss[bad]):
+            status[i] = "diverged"
+            message[i] = (
+                f"diverged: the loss rose from {f0[i]:.4g} at the start to {L:.4g} at iteration {k} "
+                f"with step {steps[i]:.4g}; use a smaller step (at most 1/L2s)"
+            )
+        ok = ~bad
+        idx = active[ok]
+        monotone[idx] &= new_loss[ok] <= prev[ok] + _RISE_RTOL * np.abs(prev[ok])
+        changed = np.any((new[ok] != 0) != (old[ok] != 0), axis=1)
+        changed_at[idx[changed]] = k
+        th[idx] = new[ok]
+        losses[idx, k] = new_loss[ok]
+        n_iter[idx] = k
+        done = np.max(np.abs(new[ok] - old[ok]), axis=1, initial=0.0) <= tol
+        status[idx[done]] = "converged"
+        keep = ok.copy()
+        keep[ok] = ~done
+        active, grad = active[keep], new_grad[keep]
+        if active.size == 0:
+            break
+    T = int(n_iter.max())
+    losses = losses[:, : T + 1]
+    for i in range(B):
+        losses[i, n_iter[i] + 1 :] = losses[i, n_iter[i]]
+        if status[i] == "converged":
+            message[i] = f"converged after {n_iter[i]} iterations"
+        elif status[i] == "max_iter":
+            message[i] = f"stopped at the budget of {max_iter} iterations without meeting tol={tol:g}"
+    status = status.astype(str)
+    if single:
+        return IHTResult(
+            th[0], losses[0, : n_iter[0] + 1], int(n_iter[0]), str(status[0]), int(changed_at[0]),
+            bool(monotone[0]), message[0], s, float(steps[0]),
+        )
+    return IHTResult(th, losses, n_iter, status, changed_at, monotone, message, s, steps)
+
+
+@dataclass
+class StabilityReport:
+    """The HT-stability test at θ (theory digest §4).  Array fields for a batch of θ.
+
+    Attributes
+    ----------
+    is_stable : bool or ndarray of bool
+        θ has exactly s nonzeros, ``grad_norm_support <= tol`` and ``margin > 0``
+        (the off-support inequality holds **strictly**: H_s is single-valued at
+        θ - γ∇f(θ) and its support is θ's own).
+    is_fixed_point : bool or ndarray of bool
+        θ ∈ H_s(θ - γ∇f(θ)) up to ``tol``: gradient ≈ 0 on the support and
+        ``max_grad_off_support <= threshold + tol``.
+    grad_norm_support : float or ndarray
+        ‖∇_S f(θ)‖₂ over the support S.
+    max_grad_off_support : float or ndarray
+        max_{i ∉ S} |∇_i f(θ)| (0 if S is everything).
+    min_abs_support : float or ndarray
+        M_s(θ), the s-th largest |θ_j| (0 when θ has fewer than s nonzeros).
+    threshold : float or ndarray
+        ``min_abs_support / step``.
+    margin : float or ndarray
+        ``threshold - max_grad_off_support``; positive means no coordinate off the
+        support can enter.
+    """
+
+    is_stable: np.ndarray | bool
+    is_fixed_point: np.ndarray | bool
+    grad_norm_support: np.ndarray | float
+    max_grad_off_support: np.ndarray | float
+    min_abs_support: np.ndarray | float
+    threshold: np.ndarray | float
+    margin: np.ndarray | float
+
+
+def ht_stability(grad_fn, theta, s: int, step: float, tol: float = 1e-6) -> StabilityReport:
+    """Test whether θ is an HT-stable fixed point of IHT with step γ.
+
+    Parameters
+    ----------
+    grad_fn : callable
+        ``grad_fn(θ)`` returning the gradient of shape (..., n), or a pair
+        ``(loss, grad)`` (so an objective such as ``model.objective(X, y)`` works).
+    theta : array_like, shape (n,) or (B, n)
+    s : int
+    step : float
+        The step size γ the fixed point is tested for.
+    tol : float, default 1e-6
+        Tolerance for "the gradient vanishes on the support".
+
+    Returns
+    -------
+    StabilityReport
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.ndim not in (1, 2):
+        raise ValueError(f"theta must have shape (n,) or (B, n), got {theta.shape}")
+    n = theta.shape[-1]
+    s = check_s(s, n)
+    step = float(check_step(step))
+    g = grad_fn(theta)
+    g = np.asarray(g[1] if isinstance(g, tuple) else g, dtype=np.float64)
+    on = theta != 0
+    grad_norm = np.sqrt(np.sum(np.where(on, g, 0.0) ** 2, axis=-1))
+    max_off = np.max(np.where(on, 0.0, np.abs(g)), axis=-1)
+    m_s = -np.sort(-np.abs(theta), axis=-1)[..., s - 1]
+    threshold = m_s / step
+    margin = threshold - max_off
+    nnz = np.count_nonzero(theta, axis=-1)
+    stable = (nnz == s) & (grad_norm <= tol) & (margin > 0)
+    fixed = (grad_norm <= tol) & (max_off <= threshold + tol)
+    fields = (stable, fixed, grad_norm, max_off, m_s, threshold, margin)
+    if theta.ndim == 1:
+        return StabilityReport(*(f.item() for f in map(np.asarray, fields)))
+    return StabilityReport(*fields)

@@ -1,0 +1,263 @@
+"""Model: one linear layer with bias, softmax, mean cross-entropy.
+
+Parameter layout
+----------------
+For ``d`` features and ``K`` classes the parameter vector has ``n = K*d + K`` entries::
+
+    theta = [W.ravel(), b]          # W has shape (K, d), row-major; b has shape (K,)
+    theta[k*d + j] = W[k, j]        # weight from feature j to class k
+    theta[K*d + k] = b[k]           # bias of class k
+
+For IRIS (d = 4, K = 3) that is 12 weights followed by 3 biases: n = 15.
+
+Batches
+-------
+Every method accepts ``theta`` of shape ``(..., n)``: leading axes are independent
+parameter vectors (for example many random starts of IHT run at once).  Losses
+then have shape ``(...)`` and gradients shape ``(..., n)``.
+
+How it is computed
+------------------
+With ``x~ = [x; 1]`` and ``W~ = [W | b]`` (shape (K, d+1)) the logits of all runs come
+from **one** matrix product ``W~ @ X~.T`` with the class axis ahead of the sample
+axis, and the gradient from one more, ``P @ X~``.  Because ``y`` is fixed, the
+data term ``Y @ X~ / N`` (Y one-hot) is computed once, so neither the loss nor the
+gradient needs another pass over the (runs, K, N) array.  The softmax is shifted by
+the largest logit only when a cheap bound says ``exp`` could overflow or underflow
+(see :meth:`SoftmaxObjective._softmax_parts`); the result is the same log-sum-exp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .data import check_X, check_Xy
+
+__all__ = ["SoftmaxLayer", "SoftmaxObjective", "check_theta"]
+
+# exp(t) is a normal float64 with full precision for |t| < ~700; stay well inside.
+_SAFE_LOGIT = 300.0
+
+
+def check_theta(theta, n_params: int, name: str = "theta") -> np.ndarray:
+    """Return ``theta`` as float64 of shape (..., n_params), or raise ValueError.
+
+    Raises
+    ------
+    ValueError
+        Wrong last dimension, or NaN / infinite entries.
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.ndim == 0 or theta.shape[-1] != n_params:
+        raise ValueError(f"{name} must have shape (..., {n_params}), got shape {theta.shape}")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError(f"{name} contains NaN or infinite values; all entries must be finite")
+    return theta
+
+
+class SoftmaxLayer:
+    """A single linear layer with bias followed by softmax, trained with mean cross-entropy.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of inputs d (4 for IRIS).
+    n_classes : int
+        Number of classes K (3 for IRIS), at least 2.
+
+    Attributes
+    ----------
+    n_params : int
+        ``n_classes * n_features + n_classes``; the layout of θ is in the module docstring.
+
+    Examples
+    --------
+    >>> model = SoftmaxLayer(4, 3)
+    >>> model.n_params
+    15
+    """
+
+    def __init__(self, n_features: int, n_classes: int):
+        for name, value, low in (("n_features", n_features, 1), ("n_classes", n_classes, 2)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+            if value < low:
+                raise ValueError(f"{name} must be >= {low}, got {value}")
+        self.n_features = int(n_features)
+        self.n_classes = int(n_classes)
+        self.n_params = self.n_classes * self.n_features + self.n_classes
+
+    def __repr__(self) -> str:
+        return f"SoftmaxLayer(n_features={self.n_features}, n_classes={self.n_classes})"
+
+    # ----------------------------------------------------------------- layout
+    def unpack(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        """Split θ of shape (..., n) into ``W`` of shape (..., K, d) and ``b`` of shape (..., K)."""
+        theta = check_theta(theta, self.n_params)
+        K, d = self.n_classes, self.n_features
+        return theta[..., : K * d].reshape(theta.shape[:-1] + (K, d)), theta[..., K * d :]
+
+    def pack(self, W, b) -> np.ndarray:
+        """Inverse of :meth:`unpack`: θ of shape (..., n) from W (..., K, d) and b (..., K)."""
+        W = np.asarray(W, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        K, d = self.n_classes, self.n_features
+        if W.shape[-2:] != (K, d) or b.shape[-1:] != (K,) or W.shape[:-2] != b.shape[:-1]:
+            raise ValueError(f"W must have shape (..., {K}, {d}) and b shape (..., {K}); got {W.shape}, {b.shape}")
+        return np.concatenate([W.reshape(W.shape[:-2] + (K * d,)), b], axis=-1)
+
+    def param_names(self, feature_names=None, class_names=None) -> list[str]:
+        """Readable names of the n parameters in θ order.
+
+        Returns
+        -------
+        list of str, length n
+            ``"W[class, feature]"`` for the weights (row-major), then ``"b[class]"``.
+        """
+        K, d = self.n_classes, self.n_features
+        feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
+        class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
+        if len(feature_names) != d or len(class_names) != K:
+            raise ValueError(f"need {d} feature names and {K} class names")
+        return [f"W[{c}, {f}]" for c in class_names for f in feature_names] + [f"b[{c}]" for c in class_names]
+
+    # --------------------------------------------------------- the objective
+    def objective(self, X, y, ridge: float = 0.0) -> SoftmaxObjective:
+        """The training objective on fixed data as a callable ``fun(θ) -> (loss, grad)``.
+
+        Validates ``X`` and ``y`` once; use it inside loops (IHT, Monte Carlo).
+
+        Parameters
+        ----------
+        X : array_like, shape (N, d)
+        y : array_like of int, shape (N,)
+        ridge : float, default 0
+            Adds ``ridge/2 * ||θ||²`` to the loss.
+
+        Returns
+        -------
+        SoftmaxObjective
+        """
+        return SoftmaxObjective(self, X, y, ridge)
+
+    def loss(self, theta, X, y) -> np.ndarray | float:
+        """Mean cross-entropy, shape (...) for θ of shape (..., n)."""
+        return self.objective(X, y).loss(theta)
+
+    def grad(self, theta, X, y) -> np.ndarray:
+        """Gradient of the mean cross-entropy, shape (..., n)."""
+        return self.objective(X, y)(theta)[1]
+
+    def loss_and_grad(self, theta, X, y):
+        """``(loss, grad)`` with shapes (...) and (..., n)."""
+        return self.objective(X, y)(theta)
+
+    def logits(self, theta, X) -> np.ndarray:
+        """Logits, shape (..., N, K)."""
+        W, b = self.unpack(theta)
+        X = check_X(X)
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
+        return np.einsum("nd,...kd->...nk", X, W) + b[..., None, :]
+
+    def predict_proba(self, theta, X) -> np.ndarray:
+        """Class probabilities, shape (..., N, K)."""
+        Z = self.logits(theta, X)
+        Z = Z - Z.max(axis=-1, keepdims=True)
+        E = np.exp(Z)
+        return E / E.sum(axis=-1, keepdims=True)
+
+    def predict(self, theta, X) -> np.ndarray:
+        """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
+        return np.argmax(self.logits(theta, X), axis=-1)
+
+    def accuracy(self, theta, X, y) -> np.ndarray | float:
+        """Fraction of correctly classified samples, shape (...)."""
+        X, y = check_Xy(X, y, self.n_classes)
+        acc = np.mean(self.predict(theta, X) == y, axis=-1)
+        return float(acc) if np.ndim(acc) == 0 else acc
+
+
+class SoftmaxObjective:
+    """``fun(θ) -> (loss, grad)`` for a :class:`SoftmaxLayer` on fixed data.
+
+    Call it with θ of shape (..., n); it returns the mean cross-entropy (plus the
+    optional ridge term) of shape (...) and its gradient of shape (..., n).
+    ``.loss(θ)`` and ``.grad(θ)`` return one of the two.
+    """
+
+    def __init__(self, model: SoftmaxLayer, X, y, ridge: float = 0.0):
+        X, y = check_Xy(X, y, model.n_classes)
+        if X.shape[1] != model.n_features:
+            raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
+        ridge = float(ridge)
+        if not np.isfinite(ridge) or ridge < 0:
+            raise ValueError(f"ridge must be finite and >= 0, got {ridge}")
+        K, d = model.n_classes, model.n_features
+        N = X.shape[0]
+        self.model, self.ridge, self.n_samples = model, ridge, N
+        self.Xa = np.ascontiguousarray(np.hstack([X, np.ones((N, 1))]))  # (N, d+1)
+        self.XaT = np.ascontiguousarray(self.Xa.T)  # (d+1, N)
+        Y = np.zeros((K, N))
+        Y[y, np.arange(N)] = 1.0
+        self.C = Y @ self.Xa / N  # (K, d+1): data term of the gradient, and of the mean true-class logit
+        self.x_max = float(np.abs(self.Xa).max())  # bound |logit| <= ||w~_k||_1 * x_max
+
+    def _augmented(self, theta2: np.ndarray) -> np.ndarray:
+        """(B, n) -> W~ of shape (B, K, d+1)."""
+        K, d = self.model.n_classes, self.model.n_features
+        B = theta2.shape[0]
+        Wa = np.empty((B, K, d + 1))
+        Wa[:, :, :d] = theta2[:, : K * d].reshape(B, K, d)
+        Wa[:, :, d] = theta2[:, K * d :]
+        return Wa
+
+    def _softmax_parts(self, Wa: np.ndarray):
+        """Exponentiated logits for W~ of shape (B, K, d+1).
+
+        Returns ``E`` (B, K, N) = exp(Z - shift), ``S`` (B, N) = Σ_k E and
+        ``lse`` (B, N) = log Σ_k exp(Z).  ``shift`` is 0 when every |logit| is provably
+        below 300 (then exp cannot overflow or lose precision, and one pass is saved)
+        and the largest logit of each sample otherwise.
+        """
+        B, K, _ = Wa.shape
+        Z = (Wa.reshape(B * K, -1) @ self.XaT).reshape(B, K, -1)
+        if np.abs(Wa).sum(axis=-1).max(initial=0.0) * self.x_max < _SAFE_LOGIT:
+            E = np.exp(Z)
+            S = E.sum(axis=1)
+            return E, S, np.log(S)
+        shift = Z.max(axis=1, keepdims=True)
+        E = np.exp(Z - shift)
+        S = E.sum(axis=1)
+        return E, S, np.log(S) + shift[:, 0, :]
+
+    def __call__(self, theta):
+        """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
+        model = self.model
+        theta = check_theta(theta, model.n_params)
+        batch_shape = theta.shape[:-1]
+        theta2 = theta.reshape(-1, model.n_params)
+        Wa = self._augmented(theta2)
+        E, S, lse = self._softmax_parts(Wa)
+        B, K, N = E.shape
+        # mean_i log sum_k exp(z_ik)  -  mean_i z_(i, y_i);  the second term equals <W~, C>.
+        loss = lse.mean(axis=-1) - np.einsum("bkj,kj->b", Wa, self.C)
+        Pn = E * (1.0 / (N * S))[:, None, :]  # softmax / N, (B, K, N)
+        Ga = (Pn.reshape(B * K, N) @ self.Xa).reshape(B, K, -1) - self.C  # (B, K, d+1)
+        d = model.n_features
+        grad = np.concatenate([Ga[:, :, :d].reshape(B, K * d), Ga[:, :, d]], axis=1)
+        if self.ridge:
+            loss = loss + 0.5 * self.ridge * np.einsum("bi,bi->b", theta2, theta2)
+            grad = grad + self.ridge * theta2
+        if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))):
+            raise FloatingPointError("the loss overflowed: |θ| is too large for float64 logits")
+        loss = loss.reshape(batch_shape)
+        return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
+
+    def loss(self, theta):
+        """Loss only, shape (...)."""
+        return self(theta)[0]
+
+    def grad(self, theta):
+        """Gradient only, shape (..., n)."""
+        return self(theta)[1]

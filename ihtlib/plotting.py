@@ -1,0 +1,160 @@
+"""Plotting: the figures of the book, each returned as a matplotlib Figure.
+
+Every function takes an optional ``ax`` to draw into and returns the Figure, so a
+chapter can caption it and a script can save it.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+
+from .experiments import summarize_sweep
+
+__all__ = ["plot_losses", "plot_sweep", "plot_ratio_histogram", "plot_weights"]
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        return fig, ax
+    return ax.figure, ax
+
+
+def plot_losses(losses, labels=None, ax=None, log_x: bool = False, title: str | None = None):
+    """Training loss against iteration, one line per run.
+
+    Parameters
+    ----------
+    losses : array_like, shape (T+1,) or (R, T+1), or an IHTResult (its ``losses``)
+    labels : list of str, optional
+        One legend entry per run.
+    ax : matplotlib Axes, optional
+    log_x : bool
+        Logarithmic iteration axis (iteration 0 is then drawn at 1).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    losses = np.atleast_2d(np.asarray(getattr(losses, "losses", losses)))
+    fig, ax = _axes(ax, (6, 3.5))
+    k = np.arange(losses.shape[1]) + (1 if log_x else 0)
+    for i, row in enumerate(losses):
+        ax.plot(k, row, lw=1.2, label=None if labels is None else labels[i])
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel("iteration k" + (" + 1" if log_x else ""))
+    ax.set_ylabel("training loss f(θᵏ) (mean cross-entropy)")
+    if labels is not None:
+        ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_sweep(table, dense_loss: float | None = None, dense_acc: float | None = None, axes=None):
+    """Final training loss and test accuracy against s, with spread bands.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame from :func:`ihtlib.sparsity_sweep`
+    dense_loss, dense_acc : float, optional
+        Dense reference values, drawn as dashed horizontal lines.
+    axes : pair of Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: loss (median line, interquartile band, min–max band); right: test accuracy.
+    """
+    summary = summarize_sweep(table, ("loss", "test_acc"))
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    else:
+        fig = axes[0].figure
+    s = summary.index.to_numpy()
+    for ax, col, ref, ylabel in (
+        (axes[0], "loss", dense_loss, "final training loss"),
+        (axes[1], "test_acc", dense_acc, "test accuracy"),
+    ):
+        scale = 100.0 if col == "test_acc" else 1.0
+        st = summary[col] * scale
+        ax.fill_between(s, st["min"], st["max"], alpha=0.15, color="C0", label="min–max over starts")
+        ax.fill_between(s, st["q25"], st["q75"], alpha=0.35, color="C0", label="interquartile range")
+        ax.plot(s, st["median"], "o-", color="C0", ms=4, label="median")
+        if ref is not None:
+            ax.axhline(ref * scale, color="k", ls="--", lw=1, label="dense network")
+        ax.set_xlabel("sparsity level s (nonzero parameters)")
+        ax.set_ylabel(ylabel + (" (%)" if col == "test_acc" else ""))
+        ax.set_xticks(s)
+        ax.grid(alpha=0.3)
+    axes[0].set_yscale("log")
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+def plot_ratio_histogram(estimate, bound: float | None = None, ax=None, bins: int = 50):
+    """Histogram of the Monte Carlo ratios of :func:`ihtlib.estimate_l2s`.
+
+    Parameters
+    ----------
+    estimate : L2sEstimate
+    bound : float, optional
+        An analytic upper bound, drawn as a vertical line.
+    ax : Axes, optional
+    bins : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _axes(ax, (6, 3.5))
+    ax.hist(estimate.ratios, bins=bins, color="C0", alpha=0.8)
+    ax.axvline(estimate.value, color="C3", lw=2, label=f"max ratio L̂ = {estimate.value:.3f}")
+    if bound is not None:
+        ax.axvline(bound, color="k", ls="--", lw=1.5, label=f"upper bound = {bound:.3f}")
+    ax.set_xlabel("‖∇f(θ₁) − ∇f(θ₂)‖ / ‖θ₁ − θ₂‖")
+    ax.set_ylabel("number of sampled pairs")
+    ax.set_title(f"s = {estimate.s}, n_monte = {estimate.n_monte}")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_weights(theta, model, feature_names=None, class_names=None, ax=None, title: str | None = None):
+    """The K×d weight matrix and the K biases of one θ, zeros left blank.
+
+    Parameters
+    ----------
+    theta : array_like, shape (n,)
+    model : SoftmaxLayer
+    feature_names, class_names : list of str, optional
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A heat map of [W | b] (red positive, blue negative) with each surviving value printed.
+    """
+    W, b = model.unpack(np.asarray(theta, dtype=np.float64))
+    M = np.hstack([W, b[:, None]])
+    K, d = W.shape
+    feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
+    class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
+    fig, ax = _axes(ax, (1.1 * (d + 1) + 1.5, 0.7 * K + 1.2))
+    vmax = max(float(np.abs(M).max()), 1e-12)
+    shown = np.ma.masked_where(M == 0, M)
+    ax.imshow(shown, cmap="coolwarm", norm=TwoSlopeNorm(0.0, -vmax, vmax), aspect="auto")
+    for k in range(K):
+        for j in range(d + 1):
+            text = "·" if M[k, j] == 0 else f"{M[k, j]:.2f}"
+            ax.text(j, k, text, ha="center", va="center", fontsize=9)
+    ax.axvline(d - 0.5, color="k", lw=1.5)
+    ax.set_xticks(range(d + 1), feature_names + ["bias"], rotation=30, ha="right")
+    ax.set_yticks(range(K), class_names)
+    ax.set_title(title or f"{np.count_nonzero(M)} nonzero parameters")
+    return fig

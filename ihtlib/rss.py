@@ -1,0 +1,218 @@
+"""Restricted strong smoothness: estimating L2s, and bounds to check the estimate.
+
+Two forms of the restricted constant (theory digest §3), for x, y with ‖x‖₀, ‖y‖₀ ≤ s:
+
+* value form:     f(y) <= f(x) + <∇f(x), y - x> + (L/2) ‖y - x‖²
+* gradient form:  ‖∇f(x) - ∇f(y)‖ <= L ‖x - y‖
+
+The smallest gradient-form constant is at least the smallest value-form one.  The
+Monte Carlo recipe (:func:`estimate_l2s`) samples the **gradient form**, and a sampled
+maximum can only be a *lower* bound on it.  :func:`smoothness_bound` and
+:func:`restricted_smoothness_bound` give *upper* bounds for softmax cross-entropy, so
+the book can show the sandwich ``L̂ <= L2s <= bound``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from math import comb
+
+import numpy as np
+
+from .data import check_X
+from .iht import random_sparse_init
+from .thresholding import check_s
+
+__all__ = ["L2sEstimate", "estimate_l2s", "smoothness_bound", "restricted_smoothness_bound", "Quadratic"]
+
+
+@dataclass
+class L2sEstimate:
+    """Result of :func:`estimate_l2s`.
+
+    Attributes
+    ----------
+    value : float
+        L̂2s, the largest sampled ratio.
+    ratios : ndarray, shape (n_monte,)
+        ‖∇f(θ₁) - ∇f(θ₂)‖ / ‖θ₁ - θ₂‖ for every sampled pair.
+    s, n_monte, seed, law, scale
+        The settings that produced it.
+    """
+
+    value: float
+    ratios: np.ndarray
+    s: int
+    n_monte: int
+    seed: int | None
+    law: str
+    scale: float
+
+    @property
+    def step(self) -> float:
+        """The step size 1 / L̂2s."""
+        return 1.0 / self.value
+
+
+def _grad_of(grad_fn, theta):
+    g = grad_fn(theta)
+    return np.asarray(g[1] if isinstance(g, tuple) else g, dtype=np.float64)
+
+
+def estimate_l2s(
+    grad_fn,
+    n_params: int,
+    s: int,
+    n_monte: int = 1000,
+    seed: int | None = 0,
+    law: str = "normal",
+    scale: float = 1.0,
+) -> L2sEstimate:
+    """Monte Carlo estimate of the restricted smoothness constant L2s.
+
+    Draws ``n_monte`` independent pairs (θ₁, θ₂) of random s-sparse vectors (uniform
+    random support, values from ``law``) and returns the largest ratio
+    ``‖∇f(θ₁) - ∇f(θ₂)‖ / ‖θ₁ - θ₂‖``.  Each θ₁ - θ₂ has at most 2s nonzeros.
+
+    Parameters
+    ----------
+    grad_fn : callable
+        Gradient for a batch, θ of shape (B, n) -> (B, n); may also return
+        ``(loss, grad)`` (an objective).  It is called once with B = 2 * n_monte.
+    n_params : int
+        n, the length of θ.
+    s : int, 1 <= s <= n
+    n_monte : int, default 1000
+        Number of pairs.
+    seed : int, optional
+    law : {"normal", "uniform"}
+        Law of the nonzero values: N(0, scale²) or U(-scale, scale).
+    scale : float, default 1
+
+    Returns
+    -------
+    L2sEstimate
+        ``value`` is a lower bound on the gradient-form constant over s-sparse pairs.
+    """
+    s = check_s(s, n_params)
+    if isinstance(n_monte, bool) or not isinstance(n_monte, (int, np.integer)) or n_monte < 1:
+        raise ValueError(f"n_monte must be an integer >= 1, got {n_monte!r}")
+    thetas = random_sparse_init(n_params, s, size=2 * n_monte, seed=seed, scale=scale, law=law)
+    g = _grad_of(grad_fn, thetas)
+    t1, t2 = thetas[:n_monte], thetas[n_monte:]
+    g1, g2 = g[:n_monte], g[n_monte:]
+    ratios = np.linalg.norm(g1 - g2, axis=1) / np.linalg.norm(t1 - t2, axis=1)
+    if not np.all(np.isfinite(ratios)):
+        raise FloatingPointError("a gradient difference was not finite; try a smaller scale")
+    return L2sEstimate(float(ratios.max()), ratios, s, int(n_monte), seed, law, float(scale))
+
+
+def _second_moment(X) -> np.ndarray:
+    """(1/N) Σ x̃ x̃ᵀ with x̃ = [x; 1], shape (d+1, d+1)."""
+    X = check_X(X)
+    Xa = np.hstack([X, np.ones((X.shape[0], 1))])
+    return Xa.T @ Xa / X.shape[0]
+
+
+def smoothness_bound(X) -> float:
+    """Global smoothness bound for softmax cross-entropy of one linear layer with bias.
+
+    ``L <= ½ λ_max((1/N) Σ_i x̃_i x̃_iᵀ)`` with ``x̃ = [x; 1]``, valid for any number of
+    classes, because the Hessian is ``(1/N) Σ (diag p - p pᵀ) ⊗ x̃ x̃ᵀ`` and
+    ``λ_max(diag p - p pᵀ) <= ½``.  It bounds L2s in both forms, for every s.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+
+    Returns
+    -------
+    float
+    """
+    return 0.5 * float(np.linalg.eigvalsh(_second_moment(X))[-1])
+
+
+def restricted_smoothness_bound(X, s: int, form: str = "value") -> float:
+    """Upper bound on L2s from coordinate sets of size 2s (softmax cross-entropy).
+
+    The Hessian restricted to a coordinate set T is bounded by ½ I ⊗ Σ̃ restricted to
+    T, which is block diagonal by class, so for the **value form**
+    ``L2s <= ½ max_{|J| = min(2s, d+1)} λ_max(Σ̃_JJ)`` over sets J of augmented features.
+    For the **gradient form** the whole column block of the Hessian counts; since
+    ‖H v‖ <= sqrt(λ_max(H)) sqrt(vᵀ H v), it is at most the geometric mean of the
+    value-form bound and :func:`smoothness_bound`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    s : int, >= 1
+    form : {"value", "gradient"}
+
+    Returns
+    -------
+    float
+        Never larger than :func:`smoothness_bound`; equal to it once 2s >= d + 1.
+    """
+    M = _second_moment(X)
+    m = M.shape[0]
+    if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+        raise ValueError(f"s must be an integer >= 1, got {s!r}")
+    if form not in ("value", "gradient"):
+        raise ValueError(f"form must be 'value' or 'gradient', got {form!r}")
+    size = min(2 * s, m)
+    if comb(m, size) > 200_000:
+        raise ValueError(f"too many coordinate sets ({comb(m, size)}) to enumerate; use smoothness_bound(X)")
+    value = 0.5 * max(float(np.linalg.eigvalsh(M[np.ix_(J, J)])[-1]) for J in combinations(range(m), size))
+    if form == "gradient":
+        value = float(np.sqrt(value * smoothness_bound(X)))
+    return value
+
+
+class Quadratic:
+    """``f(θ) = ½ θᵀ A θ - bᵀ θ``: a test function whose restricted constants are known exactly.
+
+    Parameters
+    ----------
+    A : array_like, shape (n, n), symmetric positive semidefinite
+    b : array_like, shape (n,), optional (default 0)
+
+    Calling it with θ of shape (..., n) returns ``(loss, grad)`` of shapes (...) and (..., n).
+    """
+
+    def __init__(self, A, b=None):
+        A = np.asarray(A, dtype=np.float64)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or not np.allclose(A, A.T):
+            raise ValueError("A must be a symmetric square matrix")
+        if np.linalg.eigvalsh(A)[0] < -1e-12 * max(1.0, np.abs(A).max()):
+            raise ValueError("A must be positive semidefinite")
+        self.A = A
+        self.n_params = A.shape[0]
+        self.b = np.zeros(self.n_params) if b is None else np.asarray(b, dtype=np.float64)
+        if self.b.shape != (self.n_params,):
+            raise ValueError(f"b must have shape ({self.n_params},), got {self.b.shape}")
+
+    def __call__(self, theta):
+        """``(loss, grad)`` of shapes (...) and (..., n)."""
+        theta = np.asarray(theta, dtype=np.float64)
+        g = theta @ self.A - self.b
+        loss = 0.5 * np.einsum("...i,...i->...", theta, theta @ self.A) - theta @ self.b
+        return loss, g
+
+    def restricted_constant(self, s: int, form: str = "gradient") -> float:
+        """Exact L2s over all coordinate sets T of size min(2s, n).
+
+        ``form="value"``: max_T λ_max(A_TT).  ``form="gradient"``: max_T σ_max(A[:, T]).
+        """
+        s = check_s(s, self.n_params)
+        if form not in ("value", "gradient"):
+            raise ValueError(f"form must be 'value' or 'gradient', got {form!r}")
+        size = min(2 * s, self.n_params)
+        best = 0.0
+        for T in combinations(range(self.n_params), size):
+            T = list(T)
+            if form == "value":
+                best = max(best, float(np.linalg.eigvalsh(self.A[np.ix_(T, T)])[-1]))
+            else:
+                best = max(best, float(np.linalg.svd(self.A[:, T], compute_uv=False)[0]))
+        return best

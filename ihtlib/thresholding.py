@@ -1,0 +1,152 @@
+"""Hard thresholding: the projection onto the s-sparse vectors.
+
+``H_s(v) = argmin_{‖y‖₀ ≤ s} ‖y - v‖₂`` keeps the s entries of largest magnitude
+and zeroes the rest.  When the s-th and (s+1)-th largest magnitudes are equal the
+minimiser is not unique and ``H_s(v)`` is a *set*; :func:`hard_threshold` returns one
+member by a fixed rule and :func:`hard_threshold_set` lists them all.
+
+Tie rule
+--------
+Among entries of equal magnitude, the one with the **lower index** is kept.  So
+``hard_threshold([1, -3, 1], 2)`` is ``[1, -3, 0]``.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+
+__all__ = ["check_s", "hard_threshold", "hard_threshold_set", "support", "top_s_indices"]
+
+
+def check_s(s, n: int) -> int:
+    """Return ``s`` as int if it is an integer with ``1 <= s <= n``, else raise.
+
+    Raises
+    ------
+    TypeError
+        ``s`` is not an integer (a float such as 5.0 is refused too).
+    ValueError
+        ``s < 1`` or ``s > n``.
+    """
+    if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+        raise TypeError(f"s must be an integer between 1 and n={n}, got {s!r} of type {type(s).__name__}")
+    if not 1 <= s <= n:
+        raise ValueError(f"s must satisfy 1 <= s <= n={n}, got s={s}")
+    return int(s)
+
+
+def _check_v(v) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64)
+    if v.ndim == 0:
+        raise ValueError("v must have at least one axis, shape (..., n)")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("v contains NaN or infinite values; hard thresholding needs finite entries")
+    return v
+
+
+def top_s_indices(v, s: int) -> np.ndarray:
+    """Indices of the s largest magnitudes along the last axis, ties to the lower index.
+
+    Parameters
+    ----------
+    v : array_like, shape (..., n)
+    s : int, 1 <= s <= n
+
+    Returns
+    -------
+    ndarray of int, shape (..., s)
+        Ordered by decreasing magnitude (equal magnitudes by increasing index).
+    """
+    v = _check_v(v)
+    s = check_s(s, v.shape[-1])
+    # A stable sort of -|v| puts equal magnitudes in index order.
+    return np.argsort(-np.abs(v), axis=-1, kind="stable")[..., :s]
+
+
+def hard_threshold(v, s: int) -> np.ndarray:
+    """Keep the s largest-magnitude entries of v along the last axis, zero the rest.
+
+    Parameters
+    ----------
+    v : array_like, shape (..., n)
+        One vector or a batch of vectors (leading axes are independent).
+    s : int, 1 <= s <= n
+
+    Returns
+    -------
+    ndarray, shape (..., n)
+        A member of H_s(v); under ties the lower index is kept (module docstring).
+
+    Examples
+    --------
+    >>> hard_threshold([1.0, -3.0, 1.0], 2)
+    array([ 1., -3.,  0.])
+    """
+    v = _check_v(v)
+    idx = top_s_indices(v, s)
+    out = np.zeros_like(v)
+    np.put_along_axis(out, idx, np.take_along_axis(v, idx, axis=-1), axis=-1)
+    return out
+
+
+def hard_threshold_set(v, s: int) -> list[np.ndarray]:
+    """Every member of the set-valued H_s(v) for one vector v.
+
+    Parameters
+    ----------
+    v : array_like, shape (n,)
+    s : int, 1 <= s <= n
+
+    Returns
+    -------
+    list of ndarray, each of shape (n,)
+        All distinct best s-term approximations of v. The first one equals
+        ``hard_threshold(v, s)``. One member when there is no tie at the s-th
+        largest magnitude (or when v has at most s nonzeros).
+
+    Examples
+    --------
+    >>> [m.tolist() for m in hard_threshold_set([1.0, -3.0, 1.0], 2)]
+    [[1.0, -3.0, 0.0], [0.0, -3.0, 1.0]]
+    """
+    v = _check_v(v)
+    if v.ndim != 1:
+        raise ValueError(f"hard_threshold_set takes one vector of shape (n,), got shape {v.shape}")
+    s = check_s(s, v.size)
+    a = np.abs(v)
+    t = np.sort(a)[::-1][s - 1]  # the s-th largest magnitude
+    if t == 0.0:  # at most s nonzeros: H_s(v) = {v}
+        return [v.copy()]
+    keep = np.flatnonzero(a > t)
+    tied = np.flatnonzero(a == t)
+    members = []
+    for chosen in combinations(tied, s - keep.size):
+        out = np.zeros_like(v)
+        idx = np.concatenate([keep, np.array(chosen, dtype=int)])
+        out[idx] = v[idx]
+        members.append(out)
+    return members
+
+
+def support(v) -> tuple[int, ...] | list[tuple[int, ...]]:
+    """Indices of the nonzero entries.
+
+    Parameters
+    ----------
+    v : array_like, shape (n,) or (B, n)
+
+    Returns
+    -------
+    tuple of int
+        For one vector: the sorted indices i with v[i] != 0.
+    list of tuple of int
+        For a batch of shape (B, n): one tuple per row.
+    """
+    v = np.asarray(v)
+    if v.ndim == 1:
+        return tuple(int(i) for i in np.flatnonzero(v))
+    if v.ndim == 2:
+        return [tuple(int(i) for i in np.flatnonzero(row)) for row in v]
+    raise ValueError(f"support takes shape (n,) or (B, n), got shape {v.shape}")
