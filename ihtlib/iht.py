@@ -222,44 +222,53 @@ def iht(
     loss, grad = _evaluate(fun, th)
     if not np.all(np.isfinite(loss)):
         raise ValueError("the loss at theta0 is not finite; start from a smaller theta0")
-    losses = np.empty((B, max_iter + 1))
-    losses[:, 0] = loss
-    f0 = loss.copy()
-    n_iter = np.zeros(B, dtype=int)
+    losses = np.empty((max_iter + 1, B))  # row k: f(θ^k) of every run
+    losses[0] = loss
+    n_iter = np.full(B, max_iter)
     status = np.full(B, "max_iter", dtype=object)
     changed_at = np.zeros(B, dtype=int)
     monotone = np.ones(B, dtype=bool)
     message = [""] * B
-    active = np.arange(B)
+    # The active runs, compacted: idx[j] is the run held in row j of th_a, g_a, ...
+    idx = np.arange(B)
+    th_a, g_a, prev = th.copy(), grad, loss
+    step_a = steps[:, None]
+    limit_a = loss + _RISE_RTOL * np.abs(loss)  # a run diverges when its loss exceeds f(θ^0)
     for k in tqdm(range(1, max_iter + 1), disable=not progress, desc=f"IHT s={s}", leave=False):
-        old = th[active]
-        new = hard_threshold(old - steps[active, None] * grad, s)
+        new = hard_threshold(th_a - step_a * g_a, s)
         new_loss, new_grad = _evaluate(fun, new)
-        prev = losses[active, k - 1]
-        bad = ~np.isfinite(new_loss) | (new_loss > f0[active] + _RISE_RTOL * np.abs(f0[active]))
-        for i, L in zip(active[bad], new_loss[bad]):
-            status[i] = "diverged"
-            message[i] = (
-                f"diverged: the loss rose from {f0[i]:.4g} at the start to {L:.4g} at iteration {k} "
-                f"with step {steps[i]:.4g}; use a smaller step (at most 1/L2s)"
-            )
-        ok = ~bad
-        idx = active[ok]
-        monotone[idx] &= new_loss[ok] <= prev[ok] + _RISE_RTOL * np.abs(prev[ok])
-        changed = np.any((new[ok] != 0) != (old[ok] != 0), axis=1)
-        changed_at[idx[changed]] = k
-        th[idx] = new[ok]
-        losses[idx, k] = new_loss[ok]
-        n_iter[idx] = k
-        done = np.max(np.abs(new[ok] - old[ok]), axis=1, initial=0.0) <= tol
-        status[idx[done]] = "converged"
-        keep = ok.copy()
-        keep[ok] = ~done
-        active, grad = active[keep], new_grad[keep]
-        if active.size == 0:
-            break
+        bad = ~(new_loss <= limit_a)  # also catches NaN and inf
+        done = np.abs(new - th_a).max(axis=1) <= tol
+        if bad.any():
+            for j in np.flatnonzero(bad):
+                i = idx[j]
+                status[i], n_iter[i] = "diverged", k - 1
+                message[i] = (
+                    f"diverged: the loss rose from {losses[0, i]:.4g} at the start to {new_loss[j]:.4g} at "
+                    f"iteration {k} with step {steps[i]:.4g}; use a smaller step (at most 1/L2s)"
+                )
+            monotone[idx[bad]] = False
+            new[bad], new_loss[bad] = th_a[bad], prev[bad]  # keep the last good iterate
+            done |= bad
+        monotone[idx] &= new_loss <= prev + _RISE_RTOL * np.abs(prev)
+        changed = ((new == 0) != (th_a == 0)).any(axis=1)
+        if changed.any():
+            changed_at[idx[changed]] = k
+        losses[k, idx] = new_loss
+        th_a, g_a, prev = new, new_grad, new_loss
+        if done.any():
+            stop = idx[done]
+            th[stop] = new[done]
+            n_iter[stop] = np.where(status[stop] == "diverged", n_iter[stop], k)
+            status[stop] = np.where(status[stop] == "diverged", "diverged", "converged")
+            keep = ~done
+            idx, th_a, g_a, prev = idx[keep], th_a[keep], g_a[keep], prev[keep]
+            step_a, limit_a = step_a[keep], limit_a[keep]
+            if idx.size == 0:
+                break
+    th[idx] = th_a
     T = int(n_iter.max())
-    losses = losses[:, : T + 1]
+    losses = np.ascontiguousarray(losses[: T + 1].T)
     for i in range(B):
         losses[i, n_iter[i] + 1 :] = losses[i, n_iter[i]]
         if status[i] == "converged":

@@ -18,11 +18,12 @@ then have shape ``(...)`` and gradients shape ``(..., n)``.
 
 How it is computed
 ------------------
-With ``x~ = [x; 1]`` and ``W~ = [W | b]`` (shape (K, d+1)) the logits of all runs come
-from **one** matrix product ``W~ @ X~.T`` with the class axis ahead of the sample
-axis, and the gradient from one more, ``P @ X~``.  Because ``y`` is fixed, the
-data term ``Y @ X~ / N`` (Y one-hot) is computed once, so neither the loss nor the
-gradient needs another pass over the (runs, K, N) array.  The softmax is shifted by
+With ``x~ = [x; 1]`` and ``W~ = [W | b]`` (shape (K, d+1)) the logits of all B runs come
+from **one** matrix product ``W~ @ X~.T``, stored class-first as (K, B, N) so that sums
+over the classes run over contiguous blocks, and the gradient from one more,
+``P @ X~``.  Because ``y`` is fixed, the data term ``c = Y @ X~ / N`` (Y one-hot) is
+computed once: the mean true-class logit is ``<θ, c>`` and the gradient is
+``P @ X~ / N - c``, so neither needs another pass over the (K, B, N) array.  The softmax is shifted by
 the largest logit only when a cheap bound says ``exp`` could overflow or underflow
 (see :meth:`SoftmaxObjective._softmax_parts`); the result is the same log-sum-exp.
 """
@@ -200,58 +201,72 @@ class SoftmaxObjective:
         self.XaT = np.ascontiguousarray(self.Xa.T)  # (d+1, N)
         Y = np.zeros((K, N))
         Y[y, np.arange(N)] = 1.0
-        self.C = Y @ self.Xa / N  # (K, d+1): data term of the gradient, and of the mean true-class logit
-        self.x_max = float(np.abs(self.Xa).max())  # bound |logit| <= ||w~_k||_1 * x_max
+        C = Y @ self.Xa / N  # (K, d+1): the data term of the gradient
+        self.c = np.concatenate([C[:, :d].ravel(), C[:, d]])  # the same in θ layout, (n,)
+        self.Xa_over_N = self.Xa / N
+        # |logit_k| <= ||w~_k||_1 * x_max, and ||w~_k||_1 = (|θ| @ class_of)[k]
+        self.x_max = float(np.abs(self.Xa).max())
+        self.class_of = np.zeros((model.n_params, K))
+        self.class_of[np.arange(K * d), np.repeat(np.arange(K), d)] = 1.0
+        self.class_of[K * d + np.arange(K), np.arange(K)] = 1.0
 
     def _augmented(self, theta2: np.ndarray) -> np.ndarray:
-        """(B, n) -> W~ of shape (B, K, d+1)."""
+        """(B, n) -> W~ of shape (K, B, d+1), the class axis first."""
         K, d = self.model.n_classes, self.model.n_features
         B = theta2.shape[0]
-        Wa = np.empty((B, K, d + 1))
-        Wa[:, :, :d] = theta2[:, : K * d].reshape(B, K, d)
-        Wa[:, :, d] = theta2[:, K * d :]
+        Wa = np.empty((K, B, d + 1))
+        Wa[:, :, :d] = theta2[:, : K * d].reshape(B, K, d).transpose(1, 0, 2)
+        Wa[:, :, d] = theta2[:, K * d :].T
         return Wa
 
-    def _softmax_parts(self, Wa: np.ndarray):
-        """Exponentiated logits for W~ of shape (B, K, d+1).
+    def _softmax_parts(self, Wa: np.ndarray, safe: bool):
+        """Exponentiated logits for W~ of shape (K, B, d+1).
 
-        Returns ``E`` (B, K, N) = exp(Z - shift), ``S`` (B, N) = Σ_k E and
-        ``lse`` (B, N) = log Σ_k exp(Z).  ``shift`` is 0 when every |logit| is provably
-        below 300 (then exp cannot overflow or lose precision, and one pass is saved)
-        and the largest logit of each sample otherwise.
+        Returns ``E`` (K, B, N) = exp(Z - shift), ``S`` (B, N) = Σ_k E and
+        ``lse`` (B, N) = log Σ_k exp(Z).  ``shift`` is 0 when ``safe`` (every |logit| is
+        provably below 300, so exp can neither overflow nor lose precision, and a pass
+        is saved) and the largest logit of each sample otherwise.
         """
-        B, K, _ = Wa.shape
-        Z = (Wa.reshape(B * K, -1) @ self.XaT).reshape(B, K, -1)
-        if np.abs(Wa).sum(axis=-1).max(initial=0.0) * self.x_max < _SAFE_LOGIT:
-            E = np.exp(Z)
-            S = E.sum(axis=1)
-            return E, S, np.log(S)
-        shift = Z.max(axis=1, keepdims=True)
-        E = np.exp(Z - shift)
-        S = E.sum(axis=1)
-        return E, S, np.log(S) + shift[:, 0, :]
+        K, B, _ = Wa.shape
+        Z = (Wa.reshape(K * B, -1) @ self.XaT).reshape(K, B, -1)
+        shift = None
+        if not safe:
+            shift = Z.max(axis=0)
+            with np.errstate(invalid="ignore"):  # inf - inf for absurd θ; caught below
+                Z -= shift
+        E = np.exp(Z, out=Z)
+        S = E[0] + E[1]
+        for k in range(2, K):
+            S += E[k]
+        lse = np.log(S)
+        if shift is not None:
+            lse += shift
+        return E, S, lse
 
     def __call__(self, theta):
         """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
         model = self.model
-        theta = check_theta(theta, model.n_params)
-        batch_shape = theta.shape[:-1]
-        theta2 = theta.reshape(-1, model.n_params)
+        K, d, n = model.n_classes, model.n_features, model.n_params
+        theta = check_theta(theta, n)
+        theta2 = theta.reshape(-1, n)
         Wa = self._augmented(theta2)
-        E, S, lse = self._softmax_parts(Wa)
-        B, K, N = E.shape
-        # mean_i log sum_k exp(z_ik)  -  mean_i z_(i, y_i);  the second term equals <W~, C>.
-        loss = lse.mean(axis=-1) - np.einsum("bkj,kj->b", Wa, self.C)
-        Pn = E * (1.0 / (N * S))[:, None, :]  # softmax / N, (B, K, N)
-        Ga = (Pn.reshape(B * K, N) @ self.Xa).reshape(B, K, -1) - self.C  # (B, K, d+1)
-        d = model.n_features
-        grad = np.concatenate([Ga[:, :, :d].reshape(B, K * d), Ga[:, :, d]], axis=1)
+        safe = (np.abs(theta2) @ self.class_of).max(initial=0.0) * self.x_max < _SAFE_LOGIT
+        E, S, lse = self._softmax_parts(Wa, safe)
+        _, B, N = E.shape
+        # mean_i log sum_k exp(z_ik)  -  mean_i z_(i, y_i);  the second term is <θ, c>.
+        loss = lse.sum(axis=1) * (1.0 / N) - (theta2 * self.c).sum(axis=1)  # rowwise: batch == single
+        P = np.multiply(E, np.reciprocal(S, out=S), out=E)  # softmax, (K, B, N)
+        Ga = (P.reshape(K * B, N) @ self.Xa_over_N).reshape(K, B, d + 1)
+        grad = np.empty((B, n))
+        grad[:, : K * d] = Ga[:, :, :d].transpose(1, 0, 2).reshape(B, K * d)
+        grad[:, K * d :] = Ga[:, :, d].T
+        grad -= self.c
         if self.ridge:
             loss = loss + 0.5 * self.ridge * np.einsum("bi,bi->b", theta2, theta2)
-            grad = grad + self.ridge * theta2
-        if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))):
+            grad += self.ridge * theta2
+        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
             raise FloatingPointError("the loss overflowed: |θ| is too large for float64 logits")
-        loss = loss.reshape(batch_shape)
+        loss = loss.reshape(theta.shape[:-1])
         return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
 
     def loss(self, theta):

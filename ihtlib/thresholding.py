@@ -85,9 +85,18 @@ def hard_threshold(v, s: int) -> np.ndarray:
     array([ 1., -3.,  0.])
     """
     v = _check_v(v)
-    idx = top_s_indices(v, s)
+    n = v.shape[-1]
+    s = check_s(s, n)
+    a = np.abs(v)
+    kth = np.partition(a, n - s, axis=-1)[..., n - s : n - s + 1]  # the s-th largest magnitude
+    keep = a >= kth
+    if np.count_nonzero(keep) != s * (a.size // n):  # a tie at the threshold: lower indices first
+        keep = a > kth
+        tied = a == kth
+        need = s - np.count_nonzero(keep, axis=-1, keepdims=True)
+        keep |= tied & (np.cumsum(tied, axis=-1) <= need)
     out = np.zeros_like(v)
-    np.put_along_axis(out, idx, np.take_along_axis(v, idx, axis=-1), axis=-1)
+    np.copyto(out, v, where=keep)
     return out
 
 

@@ -45,7 +45,7 @@ def _builder_inited(app) -> None:
 def _env_get_outdated(app, env, added, changed, removed):
     if not getattr(env, "ihtlib_changed", False):
         return []
-    return [doc for doc in env.found_docs if env.doc2path(doc).suffix == ".ipynb"]
+    return [doc for doc in env.found_docs if str(env.doc2path(doc)).endswith(".ipynb")]
 
 
 def _build_finished(app, exception) -> None:
