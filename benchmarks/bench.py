@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 import ihtlib as il
 
 
-def best_of(fn, repeat: int = 5) -> float:
+def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
     """Smallest wall time of ``repeat`` calls of ``fn``, in seconds."""
     times = []
     for _ in range(repeat):

@@ -7,9 +7,11 @@ test part never leaks into the preprocessing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -71,7 +73,7 @@ class Split:
         return len(self.class_names)
 
 
-def check_X(X, name: str = "X") -> np.ndarray:
+def check_X(X: ArrayLike, name: str = "X") -> np.ndarray:
     """Return ``X`` as a finite float64 matrix of shape (N, d), or raise.
 
     Raises
@@ -90,7 +92,7 @@ def check_X(X, name: str = "X") -> np.ndarray:
     return X
 
 
-def check_Xy(X, y, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def check_Xy(X: ArrayLike, y: ArrayLike, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Validate a feature matrix and its labels.
 
     Parameters
@@ -133,12 +135,12 @@ def check_Xy(X, y, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray
 
 
 def standardized_split(
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     test_size: float = 0.2,
     seed: int = 0,
-    feature_names=None,
-    class_names=None,
+    feature_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> Split:
     """Stratified train/test split of any data set, z-scored with training statistics.
 

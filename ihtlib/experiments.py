@@ -6,19 +6,26 @@ A sweep runs, for every sparsity level s, many random s-sparse starts of IHT at 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from .data import Split
 from .iht import IHTResult, ht_stability, iht, random_sparse_init
+from .model import SoftmaxLayer
 from .rss import estimate_l2s, smoothness_bound
 from .thresholding import check_s
 
 __all__ = ["sparsity_sweep", "train_dense", "summarize_sweep", "epsilon_optimal"]
 
 
-def _step_for(step, fun, model, split: Split, s: int, n_monte: int, seed: int) -> tuple[float, float]:
+def _step_for(
+    step: ArrayLike, fun: Callable, model: SoftmaxLayer, split: Split, s: int, n_monte: int, seed: int
+) -> tuple[float, float]:
     """Return (γ, L) for one s: L is L̂2s, the bound, or 1/γ for a given number."""
     if isinstance(step, str):
         if step == "l2s":
@@ -32,11 +39,11 @@ def _step_for(step, fun, model, split: Split, s: int, n_monte: int, seed: int) -
 
 
 def sparsity_sweep(
-    model,
+    model: SoftmaxLayer,
     split: Split,
-    s_values,
+    s_values: Iterable[int],
     n_starts: int = 100,
-    step="l2s",
+    step: ArrayLike = "l2s",
     max_iter: int = 5000,
     tol: float = 1e-8,
     seed: int = 0,
@@ -44,6 +51,7 @@ def sparsity_sweep(
     ridge: float = 0.0,
     stability_tol: float = 1e-3,
     progress: bool = False,
+    n_jobs: int = 2,
 ) -> pd.DataFrame:
     """IHT from many random sparse starts at each sparsity level.
 
@@ -72,6 +80,8 @@ def sparsity_sweep(
         ``tol`` of :func:`ht_stability` (the gradient on the support must be below it).
     progress : bool
         Show a progress bar over the levels.
+    n_jobs : int, default 2
+        Levels run on this many threads at once; the table does not depend on it.
 
     Returns
     -------
@@ -82,9 +92,9 @@ def sparsity_sweep(
         parameter vector of shape (n,)).
     """
     fun = model.objective(split.X_train, split.y_train, ridge=ridge)
-    rows = []
-    for s in tqdm(list(s_values), disable=not progress, desc="sparsity sweep"):
-        s = check_s(s, model.n_params)
+    levels = [check_s(s, model.n_params) for s in s_values]
+
+    def one_level(s: int) -> list[dict]:
         gamma, l2s = _step_for(step, fun, model, split, s, n_monte, seed)
         theta0 = random_sparse_init(model.n_params, s, size=n_starts, seed=[seed, s])
         res = iht(fun, theta0, s, gamma, max_iter=max_iter, tol=tol)
@@ -92,23 +102,48 @@ def sparsity_sweep(
         train_acc = model.accuracy(res.theta, split.X_train, split.y_train)
         test_acc = model.accuracy(res.theta, split.X_test, split.y_test)
         loss = model.loss(res.theta, split.X_train, split.y_train)
-        for r in range(n_starts):
-            th = res.theta[r]
-            rows.append(
-                dict(
-                    s=s, start=r, step=gamma, l2s=l2s, loss=float(loss[r]),
-                    train_acc=float(train_acc[r]), test_acc=float(test_acc[r]),
-                    nnz=int(np.count_nonzero(th)), support=tuple(int(i) for i in np.flatnonzero(th)),
-                    n_iter=int(res.n_iter[r]), status=str(res.status[r]), monotone=bool(res.monotone[r]),
-                    support_changed_at=int(res.support_changed_at[r]), ht_stable=bool(stab.is_stable[r]),
-                    margin=float(stab.margin[r]), theta=th.copy(),
-                )
+        return [
+            dict(
+                s=s,
+                start=r,
+                step=gamma,
+                l2s=l2s,
+                loss=float(loss[r]),
+                train_acc=float(train_acc[r]),
+                test_acc=float(test_acc[r]),
+                nnz=int(np.count_nonzero(th)),
+                support=tuple(int(i) for i in np.flatnonzero(th)),
+                n_iter=int(res.n_iter[r]),
+                status=str(res.status[r]),
+                monotone=bool(res.monotone[r]),
+                support_changed_at=int(res.support_changed_at[r]),
+                ht_stable=bool(stab.is_stable[r]),
+                margin=float(stab.margin[r]),
+                theta=th.copy(),
             )
+            for r, th in enumerate(res.theta)
+        ]
+
+    # Levels are independent; NumPy releases the GIL in its array loops, so two threads overlap.
+    with ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:
+        results = pool.map(one_level, levels)
+        rows = [
+            row
+            for level in tqdm(results, total=len(levels), disable=not progress, desc="sparsity sweep")
+            for row in level
+        ]
     return pd.DataFrame(rows)
 
 
-def train_dense(model, X, y, step: float | None = None, max_iter: int = 5000, tol: float = 1e-10, ridge: float = 0.0
-                ) -> IHTResult:
+def train_dense(
+    model: SoftmaxLayer,
+    X: ArrayLike,
+    y: ArrayLike,
+    step: float | None = None,
+    max_iter: int = 5000,
+    tol: float = 1e-10,
+    ridge: float = 0.0,
+) -> IHTResult:
     """The dense reference: gradient descent from θ = 0 (IHT with s = n, where H_n is the identity).
 
     Parameters
@@ -132,7 +167,7 @@ def train_dense(model, X, y, step: float | None = None, max_iter: int = 5000, to
     return iht(fun, np.zeros(model.n_params), model.n_params, step, max_iter=max_iter, tol=tol)
 
 
-def summarize_sweep(table: pd.DataFrame, columns=("loss", "test_acc")) -> pd.DataFrame:
+def summarize_sweep(table: pd.DataFrame, columns: Sequence[str] = ("loss", "test_acc")) -> pd.DataFrame:
     """Per-s spread of a sweep: min, 25 %, median, 75 %, max and mean of each column.
 
     Returns
@@ -152,7 +187,9 @@ def summarize_sweep(table: pd.DataFrame, columns=("loss", "test_acc")) -> pd.Dat
     return pd.concat(parts, axis=1)
 
 
-def epsilon_optimal(table: pd.DataFrame, dense_loss: float, eps_values, statistic: str = "median") -> pd.DataFrame:
+def epsilon_optimal(
+    table: pd.DataFrame, dense_loss: float, eps_values: Iterable[float], statistic: str = "median"
+) -> pd.DataFrame:
     """The ε-optimality table: which s reach ``f(θ_s) <= f(θ_dense) + ε``.
 
     Parameters

@@ -11,9 +11,11 @@ because ``fun`` evaluates all runs with one matrix product.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from .thresholding import check_s, hard_threshold
@@ -24,7 +26,7 @@ __all__ = ["IHTResult", "iht", "random_sparse_init", "StabilityReport", "ht_stab
 _RISE_RTOL = 1e-13
 
 
-def check_step(step, n_runs: int | None = None) -> np.ndarray:
+def check_step(step: ArrayLike, n_runs: int | None = None) -> np.ndarray:
     """Validate a step size γ (a positive finite number, or one per run).
 
     Returns
@@ -52,7 +54,12 @@ def check_step(step, n_runs: int | None = None) -> np.ndarray:
 
 
 def random_sparse_init(
-    n: int, s: int, size: int | None = None, seed=None, scale: float = 1.0, law: str = "normal"
+    n: int,
+    s: int,
+    size: int | None = None,
+    seed: int | Sequence[int] | np.random.Generator | None = None,
+    scale: float = 1.0,
+    law: str = "normal",
 ) -> np.ndarray:
     """Random s-sparse vectors: a uniformly random support of size s, random values on it.
 
@@ -133,17 +140,17 @@ class IHTResult:
     step: np.ndarray | float
 
     @property
-    def loss(self):
+    def loss(self) -> np.ndarray | float:
         """Final loss, float or shape (B,)."""
         return self.losses[..., -1]
 
     @property
-    def converged(self):
+    def converged(self) -> np.ndarray | bool:
         """``status == "converged"``, bool or shape (B,)."""
         return np.asarray(self.status) == "converged"
 
 
-def _evaluate(fun, theta: np.ndarray):
+def _evaluate(fun: Callable, theta: np.ndarray):
     """``fun`` on a batch; runs whose loss cannot be computed get loss = inf."""
     try:
         with np.errstate(all="ignore"):
@@ -157,10 +164,10 @@ def _evaluate(fun, theta: np.ndarray):
 
 
 def iht(
-    fun,
-    theta0,
+    fun: Callable,
+    theta0: ArrayLike,
     s: int,
-    step,
+    step: ArrayLike,
     *,
     max_iter: int = 1000,
     tol: float = 1e-8,
@@ -278,8 +285,15 @@ def iht(
     status = status.astype(str)
     if single:
         return IHTResult(
-            th[0], losses[0, : n_iter[0] + 1], int(n_iter[0]), str(status[0]), int(changed_at[0]),
-            bool(monotone[0]), message[0], s, float(steps[0]),
+            th[0],
+            losses[0, : n_iter[0] + 1],
+            int(n_iter[0]),
+            str(status[0]),
+            int(changed_at[0]),
+            bool(monotone[0]),
+            message[0],
+            s,
+            float(steps[0]),
         )
     return IHTResult(th, losses, n_iter, status, changed_at, monotone, message, s, steps)
 
@@ -319,7 +333,7 @@ class StabilityReport:
     margin: np.ndarray | float
 
 
-def ht_stability(grad_fn, theta, s: int, step: float, tol: float = 1e-6) -> StabilityReport:
+def ht_stability(grad_fn: Callable, theta: ArrayLike, s: int, step: float, tol: float = 1e-6) -> StabilityReport:
     """Test whether θ is an HT-stable fixed point of IHT with step γ.
 
     Parameters

@@ -30,7 +30,10 @@ the largest logit only when a cheap bound says ``exp`` could overflow or underfl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .data import check_X, check_Xy
 
@@ -40,7 +43,7 @@ __all__ = ["SoftmaxLayer", "SoftmaxObjective", "check_theta"]
 _SAFE_LOGIT = 300.0
 
 
-def check_theta(theta, n_params: int, name: str = "theta") -> np.ndarray:
+def check_theta(theta: ArrayLike, n_params: int, name: str = "theta") -> np.ndarray:
     """Return ``theta`` as float64 of shape (..., n_params), or raise ValueError.
 
     Raises
@@ -92,13 +95,13 @@ class SoftmaxLayer:
         return f"SoftmaxLayer(n_features={self.n_features}, n_classes={self.n_classes})"
 
     # ----------------------------------------------------------------- layout
-    def unpack(self, theta) -> tuple[np.ndarray, np.ndarray]:
+    def unpack(self, theta: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Split θ of shape (..., n) into ``W`` of shape (..., K, d) and ``b`` of shape (..., K)."""
         theta = check_theta(theta, self.n_params)
         K, d = self.n_classes, self.n_features
         return theta[..., : K * d].reshape(theta.shape[:-1] + (K, d)), theta[..., K * d :]
 
-    def pack(self, W, b) -> np.ndarray:
+    def pack(self, W: ArrayLike, b: ArrayLike) -> np.ndarray:
         """Inverse of :meth:`unpack`: θ of shape (..., n) from W (..., K, d) and b (..., K)."""
         W = np.asarray(W, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
@@ -107,7 +110,9 @@ class SoftmaxLayer:
             raise ValueError(f"W must have shape (..., {K}, {d}) and b shape (..., {K}); got {W.shape}, {b.shape}")
         return np.concatenate([W.reshape(W.shape[:-2] + (K * d,)), b], axis=-1)
 
-    def param_names(self, feature_names=None, class_names=None) -> list[str]:
+    def param_names(
+        self, feature_names: Sequence[str] | None = None, class_names: Sequence[str] | None = None
+    ) -> list[str]:
         """Readable names of the n parameters in θ order.
 
         Returns
@@ -123,7 +128,7 @@ class SoftmaxLayer:
         return [f"W[{c}, {f}]" for c in class_names for f in feature_names] + [f"b[{c}]" for c in class_names]
 
     # --------------------------------------------------------- the objective
-    def objective(self, X, y, ridge: float = 0.0) -> SoftmaxObjective:
+    def objective(self, X: ArrayLike, y: ArrayLike, ridge: float = 0.0) -> SoftmaxObjective:
         """The training objective on fixed data as a callable ``fun(θ) -> (loss, grad)``.
 
         Validates ``X`` and ``y`` once; use it inside loops (IHT, Monte Carlo).
@@ -141,19 +146,19 @@ class SoftmaxLayer:
         """
         return SoftmaxObjective(self, X, y, ridge)
 
-    def loss(self, theta, X, y) -> np.ndarray | float:
+    def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
         """Mean cross-entropy, shape (...) for θ of shape (..., n)."""
         return self.objective(X, y).loss(theta)
 
-    def grad(self, theta, X, y) -> np.ndarray:
+    def grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Gradient of the mean cross-entropy, shape (..., n)."""
         return self.objective(X, y)(theta)[1]
 
-    def loss_and_grad(self, theta, X, y):
+    def loss_and_grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
         """``(loss, grad)`` with shapes (...) and (..., n)."""
         return self.objective(X, y)(theta)
 
-    def logits(self, theta, X) -> np.ndarray:
+    def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Logits, shape (..., N, K)."""
         W, b = self.unpack(theta)
         X = check_X(X)
@@ -161,18 +166,18 @@ class SoftmaxLayer:
             raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
         return np.einsum("nd,...kd->...nk", X, W) + b[..., None, :]
 
-    def predict_proba(self, theta, X) -> np.ndarray:
+    def predict_proba(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (..., N, K)."""
         Z = self.logits(theta, X)
         Z = Z - Z.max(axis=-1, keepdims=True)
         E = np.exp(Z)
         return E / E.sum(axis=-1, keepdims=True)
 
-    def predict(self, theta, X) -> np.ndarray:
+    def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
         return np.argmax(self.logits(theta, X), axis=-1)
 
-    def accuracy(self, theta, X, y) -> np.ndarray | float:
+    def accuracy(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
         """Fraction of correctly classified samples, shape (...)."""
         X, y = check_Xy(X, y, self.n_classes)
         acc = np.mean(self.predict(theta, X) == y, axis=-1)
@@ -187,7 +192,7 @@ class SoftmaxObjective:
     ``.loss(θ)`` and ``.grad(θ)`` return one of the two.
     """
 
-    def __init__(self, model: SoftmaxLayer, X, y, ridge: float = 0.0):
+    def __init__(self, model: SoftmaxLayer, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
         X, y = check_Xy(X, y, model.n_classes)
         if X.shape[1] != model.n_features:
             raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
@@ -243,7 +248,7 @@ class SoftmaxObjective:
             lse += shift
         return E, S, lse
 
-    def __call__(self, theta):
+    def __call__(self, theta: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
         """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
         model = self.model
         K, d, n = model.n_classes, model.n_features, model.n_params
@@ -269,10 +274,10 @@ class SoftmaxObjective:
         loss = loss.reshape(theta.shape[:-1])
         return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
 
-    def loss(self, theta):
+    def loss(self, theta: ArrayLike) -> np.ndarray | float:
         """Loss only, shape (...)."""
         return self(theta)[0]
 
-    def grad(self, theta):
+    def grad(self, theta: ArrayLike) -> np.ndarray:
         """Gradient only, shape (..., n)."""
         return self(theta)[1]

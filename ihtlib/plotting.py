@@ -6,23 +6,37 @@ chapter can caption it and a script can save it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from .experiments import summarize_sweep
+from .model import SoftmaxLayer
+from .rss import L2sEstimate
 
 __all__ = ["plot_losses", "plot_sweep", "plot_ratio_histogram", "plot_weights"]
 
 
-def _axes(ax, figsize):
+def _axes(ax: Axes, figsize: tuple[float, float]):
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
         return fig, ax
     return ax.figure, ax
 
 
-def plot_losses(losses, labels=None, ax=None, log_x: bool = False, title: str | None = None):
+def plot_losses(
+    losses: ArrayLike,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    log_x: bool = False,
+    title: str | None = None,
+) -> Figure:
     """Training loss against iteration, one line per run.
 
     Parameters
@@ -56,7 +70,12 @@ def plot_losses(losses, labels=None, ax=None, log_x: bool = False, title: str | 
     return fig
 
 
-def plot_sweep(table, dense_loss: float | None = None, dense_acc: float | None = None, axes=None):
+def plot_sweep(
+    table: pd.DataFrame,
+    dense_loss: float | None = None,
+    dense_acc: float | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
     """Final training loss and test accuracy against s, with spread bands.
 
     Parameters
@@ -97,7 +116,9 @@ def plot_sweep(table, dense_loss: float | None = None, dense_acc: float | None =
     return fig
 
 
-def plot_ratio_histogram(estimate, bound: float | None = None, ax=None, bins: int = 50):
+def plot_ratio_histogram(
+    estimate: L2sEstimate, bound: float | None = None, ax: Axes | None = None, bins: int = 50
+) -> Figure:
     """Histogram of the Monte Carlo ratios of :func:`ihtlib.estimate_l2s`.
 
     Parameters
@@ -124,7 +145,14 @@ def plot_ratio_histogram(estimate, bound: float | None = None, ax=None, bins: in
     return fig
 
 
-def plot_weights(theta, model, feature_names=None, class_names=None, ax=None, title: str | None = None):
+def plot_weights(
+    theta: ArrayLike,
+    model: SoftmaxLayer,
+    feature_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
     """The K×d weight matrix and the K biases of one θ, zeros left blank.
 
     Parameters

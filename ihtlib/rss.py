@@ -14,11 +14,13 @@ the book can show the sandwich ``L̂ <= L2s <= bound``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 from math import comb
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .data import check_X
 from .iht import random_sparse_init
@@ -55,13 +57,13 @@ class L2sEstimate:
         return 1.0 / self.value
 
 
-def _grad_of(grad_fn, theta):
+def _grad_of(grad_fn: Callable, theta: ArrayLike):
     g = grad_fn(theta)
     return np.asarray(g[1] if isinstance(g, tuple) else g, dtype=np.float64)
 
 
 def estimate_l2s(
-    grad_fn,
+    grad_fn: Callable,
     n_params: int,
     s: int,
     n_monte: int = 1000,
@@ -108,14 +110,14 @@ def estimate_l2s(
     return L2sEstimate(float(ratios.max()), ratios, s, int(n_monte), seed, law, float(scale))
 
 
-def _second_moment(X) -> np.ndarray:
+def _second_moment(X: ArrayLike) -> np.ndarray:
     """(1/N) Σ x̃ x̃ᵀ with x̃ = [x; 1], shape (d+1, d+1)."""
     X = check_X(X)
     Xa = np.hstack([X, np.ones((X.shape[0], 1))])
     return Xa.T @ Xa / X.shape[0]
 
 
-def smoothness_bound(X) -> float:
+def smoothness_bound(X: ArrayLike) -> float:
     """Global smoothness bound for softmax cross-entropy of one linear layer with bias.
 
     ``L <= ½ λ_max((1/N) Σ_i x̃_i x̃_iᵀ)`` with ``x̃ = [x; 1]``, valid for any number of
@@ -133,7 +135,7 @@ def smoothness_bound(X) -> float:
     return 0.5 * float(np.linalg.eigvalsh(_second_moment(X))[-1])
 
 
-def restricted_smoothness_bound(X, s: int, form: str = "value") -> float:
+def restricted_smoothness_bound(X: ArrayLike, s: int, form: str = "value") -> float:
     """Upper bound on L2s from coordinate sets of size 2s (softmax cross-entropy).
 
     The Hessian restricted to a coordinate set T is bounded by ½ I ⊗ Σ̃ restricted to
@@ -180,7 +182,7 @@ class Quadratic:
     Calling it with θ of shape (..., n) returns ``(loss, grad)`` of shapes (...) and (..., n).
     """
 
-    def __init__(self, A, b=None):
+    def __init__(self, A: ArrayLike, b: ArrayLike | None = None):
         A = np.asarray(A, dtype=np.float64)
         if A.ndim != 2 or A.shape[0] != A.shape[1] or not np.allclose(A, A.T):
             raise ValueError("A must be a symmetric square matrix")
@@ -192,7 +194,7 @@ class Quadratic:
         if self.b.shape != (self.n_params,):
             raise ValueError(f"b must have shape ({self.n_params},), got {self.b.shape}")
 
-    def __call__(self, theta):
+    def __call__(self, theta: ArrayLike):
         """``(loss, grad)`` of shapes (...) and (..., n)."""
         theta = np.asarray(theta, dtype=np.float64)
         g = theta @ self.A - self.b

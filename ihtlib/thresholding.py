@@ -16,11 +16,12 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["check_s", "hard_threshold", "hard_threshold_set", "support", "top_s_indices"]
 
 
-def check_s(s, n: int) -> int:
+def check_s(s: int, n: int) -> int:
     """Return ``s`` as int if it is an integer with ``1 <= s <= n``, else raise.
 
     Raises
@@ -37,7 +38,7 @@ def check_s(s, n: int) -> int:
     return int(s)
 
 
-def _check_v(v) -> np.ndarray:
+def _check_v(v: ArrayLike) -> np.ndarray:
     v = np.asarray(v, dtype=np.float64)
     if v.ndim == 0:
         raise ValueError("v must have at least one axis, shape (..., n)")
@@ -46,7 +47,7 @@ def _check_v(v) -> np.ndarray:
     return v
 
 
-def top_s_indices(v, s: int) -> np.ndarray:
+def top_s_indices(v: ArrayLike, s: int) -> np.ndarray:
     """Indices of the s largest magnitudes along the last axis, ties to the lower index.
 
     Parameters
@@ -65,7 +66,7 @@ def top_s_indices(v, s: int) -> np.ndarray:
     return np.argsort(-np.abs(v), axis=-1, kind="stable")[..., :s]
 
 
-def hard_threshold(v, s: int) -> np.ndarray:
+def hard_threshold(v: ArrayLike, s: int) -> np.ndarray:
     """Keep the s largest-magnitude entries of v along the last axis, zero the rest.
 
     Parameters
@@ -100,7 +101,7 @@ def hard_threshold(v, s: int) -> np.ndarray:
     return out
 
 
-def hard_threshold_set(v, s: int) -> list[np.ndarray]:
+def hard_threshold_set(v: ArrayLike, s: int) -> list[np.ndarray]:
     """Every member of the set-valued H_s(v) for one vector v.
 
     Parameters
@@ -139,7 +140,7 @@ def hard_threshold_set(v, s: int) -> list[np.ndarray]:
     return members
 
 
-def support(v) -> tuple[int, ...] | list[tuple[int, ...]]:
+def support(v: ArrayLike) -> tuple[int, ...] | list[tuple[int, ...]]:
     """Indices of the nonzero entries.
 
     Parameters

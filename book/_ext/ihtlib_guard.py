@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
 STAMP = ".ihtlib-fingerprint"
 
 
@@ -27,12 +30,12 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _cache_path(app) -> Path:
+def _cache_path(app: Sphinx) -> Path:
     configured = getattr(app.config, "nb_execution_cache_path", "") or ""
     return Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
 
 
-def _builder_inited(app) -> None:
+def _builder_inited(app: Sphinx) -> None:
     app.env.ihtlib_fingerprint = fingerprint()
     stamp = Path(app.outdir).parent / STAMP
     app.env.ihtlib_changed = not stamp.exists() or stamp.read_text().strip() != app.env.ihtlib_fingerprint
@@ -42,18 +45,18 @@ def _builder_inited(app) -> None:
         get_cache(str(_cache_path(app))).clear_cache()
 
 
-def _env_get_outdated(app, env, added, changed, removed):
+def _env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]):
     if not getattr(env, "ihtlib_changed", False):
         return []
     return [doc for doc in env.found_docs if str(env.doc2path(doc)).endswith(".ipynb")]
 
 
-def _build_finished(app, exception) -> None:
+def _build_finished(app: Sphinx, exception: BaseException | None) -> None:
     if exception is None:
         (Path(app.outdir).parent / STAMP).write_text(app.env.ihtlib_fingerprint + "\n")
 
 
-def setup(app):
+def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _env_get_outdated)
     app.connect("build-finished", _build_finished)
