@@ -1,0 +1,140 @@
+"""Open every page of the built book in headless Chromium, as a reader would.
+
+Run after building the book:  pytest browser_tests
+(needs Debian's chromium and chromium-driver, and selenium from PyPI).
+
+For every HTML page of ``_build/html`` served on 127.0.0.1 it checks that MathJax
+rendered every math node without a TeX error, every image loaded, no raw ``$$`` or
+``\\(`` is left in the text, the console has no error, and nothing was requested from
+any host but 127.0.0.1 (other hosts are unresolvable for the browser, so a CDN
+dependency fails here too).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+selenium = pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+HTML = Path(os.environ.get("BOOK_HTML", Path(__file__).resolve().parents[1] / "_build" / "html"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+PAGES = sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"build the book first: {HTML / 'index.html'} is missing (jupyter-book build .)")
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must not look for drivers online
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1024",
+        # Every host but 127.0.0.1 is unresolvable: a page that needs a CDN fails the checks below.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _wait_for_mathjax(driver) -> None:
+    """Wait until MathJax (if the page loads it) has typeset the page."""
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script(
+            "if (!window.MathJax) return !document.querySelector('.math');"
+            "if (!MathJax.startup || !MathJax.startup.promise) return false;"
+            "if (window.__typeset === undefined) {"
+            "  window.__typeset = false; MathJax.startup.promise.then(() => { window.__typeset = true; }); }"
+            "return window.__typeset;"
+        )
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders(server, browser, page):
+    browser.get_log("performance")  # drop what earlier pages left
+    browser.get_log("browser")
+    browser.get(f"{server}/{page}")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    _wait_for_mathjax(browser)
+
+    math = browser.execute_script(
+        "const nodes = [...document.querySelectorAll('span.math, div.math')];"
+        "return {total: nodes.length,"
+        "        unrendered: nodes.filter(n => !n.querySelector('mjx-container')).map(n => n.textContent.slice(0, 80)),"
+        "        errors: [...document.querySelectorAll('mjx-merror')].map(n => n.getAttribute('data-mjx-error') ||"
+        "                n.textContent.slice(0, 80))};"
+    )
+    assert not math["unrendered"], f"math not rendered by MathJax on {page}: {math['unrendered'][:5]}"
+    assert not math["errors"], f"TeX errors on {page}: {math['errors'][:5]}"
+
+    broken = browser.execute_script(
+        "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);"
+    )
+    assert not broken, f"images that did not load on {page}: {broken}"
+
+    text = browser.execute_script(
+        "const main = document.querySelector('main') || document.body;"
+        "const clone = main.cloneNode(true);"
+        "clone.querySelectorAll('pre, code, mjx-container, script, style, .highlight').forEach(n => n.remove());"
+        "return clone.innerText;"
+    )
+    for raw in ("$$", "\\(", "\\["):
+        assert raw not in text, f"raw {raw!r} left in the text of {page}"
+
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"console errors on {page}: {errors}"
+
+    hosts = set()
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = urlparse(message["params"]["request"]["url"])
+            if url.scheme in ("http", "https", "ws", "wss"):
+                hosts.add(url.hostname)
+    assert hosts <= {"127.0.0.1"}, f"{page} requested other hosts: {sorted(hosts - {'127.0.0.1'})}"
+
+
+def test_every_page_found():
+    """The book has pages to check (an empty glob would make the test above vacuous)."""
+    assert len(PAGES) >= 5, f"expected the book's pages under {HTML / 'book'}, found {PAGES}"
