@@ -41,6 +41,9 @@ __all__ = ["SoftmaxLayer", "SoftmaxObjective", "check_theta"]
 
 # exp(t) is a normal float64 with full precision for |t| < ~700; stay well inside.
 _SAFE_LOGIT = 300.0
+# mean(logsumexp) - mean(true logit) loses about eps * |logit| to cancellation; below this
+# multiple of the logit bound the loss is recomputed per sample as log1p(Σ exp(z_k - z_max)).
+_CANCELLATION_RATIO = 1e-6
 
 
 def check_theta(theta: ArrayLike, n_params: int, name: str = "theta") -> np.ndarray:
@@ -211,6 +214,7 @@ class SoftmaxObjective:
         self.Xa_over_N = self.Xa / N
         # |logit_k| <= ||w~_k||_1 * x_max, and ||w~_k||_1 = (|θ| @ class_of)[k]
         self.x_max = float(np.abs(self.Xa).max())
+        self.y = y
         self.class_of = np.zeros((model.n_params, K))
         self.class_of[np.arange(K * d), np.repeat(np.arange(K), d)] = 1.0
         self.class_of[K * d + np.arange(K), np.arange(K)] = 1.0
@@ -248,6 +252,22 @@ class SoftmaxObjective:
             lse += shift
         return E, S, lse
 
+    def _accurate_loss(self, Wa: np.ndarray) -> np.ndarray:
+        """Mean cross-entropy of shape (B,) without cancellation, for W~ of shape (K, B, d+1).
+
+        Per sample, log Σ_k exp(z_k) - z_y = m + log1p(Σ_{k ≠ k*} exp(D_k - m)) with
+        D = z - z_y and m = D_{k*} = max_k D >= 0: every term is computed to full relative
+        accuracy, so tiny losses of (nearly) separated data stay accurate and never negative.
+        """
+        K, B, _ = Wa.shape
+        Z = (Wa.reshape(K * B, -1) @ self.XaT).reshape(K, B, -1)
+        D = Z - np.take_along_axis(Z, np.broadcast_to(self.y, Z.shape[1:])[None], axis=0)
+        top = D.argmax(axis=0)[None]
+        m = np.take_along_axis(D, top, axis=0)[0]
+        E = np.exp(D - m)
+        np.put_along_axis(E, top, 0.0, axis=0)
+        return (m + np.log1p(E.sum(axis=0))).mean(axis=1)
+
     def __call__(self, theta: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
         """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
         model = self.model
@@ -255,11 +275,14 @@ class SoftmaxObjective:
         theta = check_theta(theta, n)
         theta2 = theta.reshape(-1, n)
         Wa = self._augmented(theta2)
-        safe = (np.abs(theta2) @ self.class_of).max(initial=0.0) * self.x_max < _SAFE_LOGIT
-        E, S, lse = self._softmax_parts(Wa, safe)
+        logit_bound = (np.abs(theta2) @ self.class_of).max(axis=1, initial=0.0) * self.x_max  # (B,)
+        E, S, lse = self._softmax_parts(Wa, logit_bound.max(initial=0.0) < _SAFE_LOGIT)
         _, B, N = E.shape
         # mean_i log sum_k exp(z_ik)  -  mean_i z_(i, y_i);  the second term is <θ, c>.
         loss = lse.sum(axis=1) * (1.0 / N) - (theta2 * self.c).sum(axis=1)  # rowwise: batch == single
+        small = loss < _CANCELLATION_RATIO * logit_bound
+        if small.any():  # nearly separated: the difference above has lost its digits
+            loss[small] = self._accurate_loss(Wa[:, small])
         P = np.multiply(E, np.reciprocal(S, out=S), out=E)  # softmax, (K, B, N)
         Ga = (P.reshape(K * B, N) @ self.Xa_over_N).reshape(K, B, d + 1)
         grad = np.empty((B, n))
