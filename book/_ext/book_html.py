@@ -1,13 +1,21 @@
-"""Sphinx extension: small fixes to the HTML every page ships.
+"""Sphinx extension: small fixes to the HTML every page ships, and the course switch.
 
-sphinx-thebe registers its inline configuration script once per reading pass, and
-jupyter-book reads twice, so every page declared ``const THEBE_JS_URL`` twice and the
-browser logged a SyntaxError.  This drops repeated script entries from each page.
+* sphinx-thebe registers its inline configuration script once per reading pass, and
+  jupyter-book reads twice, so every page declared ``const THEBE_JS_URL`` twice and the
+  browser logged a SyntaxError.  This drops repeated script entries from each page.
+* Course build: with the environment variable ``IHT_HIDE_SOLUTIONS=1`` the build leaves
+  every exercise solution out (sphinx-exercise's ``hide_solutions``), for a copy of the
+  book handed to students before the answers are due::
+
+      IHT_HIDE_SOLUTIONS=1 jupyter-book build . --path-output _build/course
 """
 
 from __future__ import annotations
 
+import os
+
 from sphinx.application import Sphinx
+from sphinx.config import Config
 
 
 def _script_key(script: object) -> tuple:
@@ -29,6 +37,12 @@ def _dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict
     context["script_files"] = unique
 
 
+def _course_switch(app: Sphinx, config: Config) -> None:
+    if os.environ.get("IHT_HIDE_SOLUTIONS", "").strip() not in ("", "0"):
+        config.hide_solutions = True
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _course_switch)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
