@@ -61,7 +61,7 @@ def plot_losses(
     if log_x:
         ax.set_xscale("log")
     ax.set_xlabel("iteration k" + (" + 1" if log_x else ""))
-    ax.set_ylabel("training loss f(θᵏ) (mean cross-entropy)")
+    ax.set_ylabel(r"training loss $f(\theta^k)$ (mean cross-entropy)")
     if labels is not None:
         ax.legend(fontsize=8)
     if title:
@@ -135,10 +135,10 @@ def plot_ratio_histogram(
     """
     fig, ax = _axes(ax, (6, 3.5))
     ax.hist(estimate.ratios, bins=bins, color="C0", alpha=0.8)
-    ax.axvline(estimate.value, color="C3", lw=2, label=f"max ratio L̂ = {estimate.value:.3f}")
+    ax.axvline(estimate.value, color="C3", lw=2, label=rf"max ratio $\hat{{L}}_{{2s}}$ = {estimate.value:.3f}")
     if bound is not None:
         ax.axvline(bound, color="k", ls="--", lw=1.5, label=f"upper bound = {bound:.3f}")
-    ax.set_xlabel("‖∇f(θ₁) − ∇f(θ₂)‖ / ‖θ₁ − θ₂‖")
+    ax.set_xlabel(r"ratio $\Vert\nabla f(\theta_1) - \nabla f(\theta_2)\Vert \,/\, \Vert\theta_1 - \theta_2\Vert$")
     ax.set_ylabel("number of sampled pairs")
     ax.set_title(f"s = {estimate.s}, n_monte = {estimate.n_monte}")
     ax.legend(fontsize=8)

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 __all__ = ["find_book", "chapter_notebooks", "reproduce", "ReproduceSummary"]
 
