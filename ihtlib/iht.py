@@ -179,7 +179,10 @@ def iht(
     ----------
     fun : callable
         ``fun(θ) -> (loss, grad)`` for θ of shape (B, n), returning shapes (B,) and (B, n),
-        for example ``SoftmaxLayer(4, 3).objective(X, y)``.
+        for example ``SoftmaxLayer(4, 3).objective(X, y)``.  Every row is the same
+        objective: once a run stops, only the rows of the runs still going are passed,
+        so a ``fun`` whose row b encodes a different problem b is not supported (loop
+        over such problems instead).
     theta0 : array_like, shape (n,) or (B, n)
         Starting point(s), each with at most s nonzeros.
     s : int, 1 <= s <= n
