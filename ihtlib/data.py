@@ -168,6 +168,10 @@ def standardized_split(
     class_names = list(class_names) if class_names is not None else [str(k) for k in range(n_classes)]
     if len(feature_names) != X.shape[1]:
         raise ValueError(f"feature_names has {len(feature_names)} names for {X.shape[1]} features")
+    if len(class_names) != n_classes:
+        raise ValueError(
+            f"class_names has {len(class_names)} names for {n_classes} classes (labels 0 … {n_classes - 1})"
+        )
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
     scaler = StandardScaler().fit(X_tr)
     return Split(

@@ -216,4 +216,4 @@ def epsilon_optimal(
         s_min = int(ok.index.min()) if len(ok) else None
         frac = float((table.loc[table.s == s_min, "loss"] <= dense_loss + eps).mean()) if s_min else None
         rows.append(dict(eps=float(eps), smallest_s=s_min, fraction_of_runs=frac))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, dtype=object).astype({"eps": float})  # object: keep ints and None

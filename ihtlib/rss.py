@@ -158,7 +158,9 @@ def restricted_smoothness_bound(X: ArrayLike, s: int, form: str = "value") -> fl
     """
     M = _second_moment(X)
     m = M.shape[0]
-    if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+    if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+        raise TypeError(f"s must be an integer >= 1, got {s!r} of type {type(s).__name__}")
+    if s < 1:
         raise ValueError(f"s must be an integer >= 1, got {s!r}")
     if form not in ("value", "gradient"):
         raise ValueError(f"form must be 'value' or 'gradient', got {form!r}")

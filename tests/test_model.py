@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from sklearn.metrics import log_loss
 
 import ihtlib as il
@@ -284,13 +287,10 @@ def test_reference_separating_theta(iris):
     )
 
 
-_CANCELLATION_BUG = (
-    "BUG: SoftmaxObjective computes the loss as mean(logsumexp) - <θ, c>; the two terms cancel "
-    "catastrophically when the loss is small compared with the logits, so on separable data the "
-    "cross-entropy comes out negative (-1.8e-12 at 13×θ_sep) or many orders of magnitude too large "
-    "(7e-15 instead of ~1e-26 at 10×θ_sep)"
-)
-
+# Regression tests for a bug these tests found (fixed in bc24242): the loss was computed as
+# mean(logsumexp) - <θ, c> only, and the two terms cancel catastrophically when the loss is small
+# compared with the logits, so on separable data the cross-entropy came out negative (-1.8e-12 at
+# 13·θ_sep) or many orders of magnitude too large (7e-15 instead of ~1e-26 at 10·θ_sep).
 
 
 def test_small_loss_on_separable_data_is_accurate(iris):
@@ -303,10 +303,66 @@ def test_small_loss_on_separable_data_is_accurate(iris):
     np.testing.assert_allclose(losses, expected, rtol=1e-8, atol=1e-300)
 
 
-
 def test_cross_entropy_is_never_negative(iris):
     y = (iris.y_train != 0).astype(int)
     obj = il.SoftmaxLayer(4, 2).objective(iris.X_train, y)
     scales = np.arange(1.0, 301.0)  # 13, 26, 52, 55, ... give negative values
     losses = obj.loss(SEPARATING[None, :] * scales[:, None])
     assert np.all(losses >= 0.0), f"negative cross-entropy {losses.min():.3g} at scale {scales[losses.argmin()]}"
+
+
+def test_gradient_on_separable_data_matches_reference(iris):
+    """Near separation the gradient is small; it must still match the direct formula to float64 accuracy."""
+    y = (iris.y_train != 0).astype(int)
+    obj = il.SoftmaxLayer(4, 2).objective(iris.X_train, y)
+    for scale in (1.0, 3.0, 13.0, 200.0):
+        theta = SEPARATING * scale
+        _, ref = _reference_loss_grad(theta, iris.X_train, y, 2)
+        np.testing.assert_allclose(obj.grad(theta), ref, rtol=1e-8, atol=1e-15)
+        # batched with a non-separated θ gives the same loss as alone
+        both = obj.loss(np.stack([theta, np.full(10, 0.1)]))
+        assert both[0] == pytest.approx(obj.loss(theta), rel=1e-12, abs=1e-300)
+
+
+# ------------------------------------------------------------------ property-based checks
+@given(
+    direction=st.lists(st.integers(-3, 3).map(float), min_size=10, max_size=10),
+    log_scale=st.floats(-1.0, 5.0),
+    toward_separation=st.floats(0.0, 1.0),
+)
+def test_loss_nonnegative_and_accurate_everywhere(iris, direction, log_scale, toward_separation):
+    """Mixtures of a random direction and the separating one, at scales 0.1 … 1e5 (tiny to huge losses)."""
+    y = (iris.y_train != 0).astype(int)
+    obj = _binary_objective(iris)
+    theta = ((1 - toward_separation) * np.array(direction) + toward_separation * SEPARATING) * 10.0**log_scale
+    loss = obj.loss(theta)
+    assert np.isfinite(loss) and loss >= 0.0
+    assert loss == pytest.approx(_accurate_loss(theta, iris.X_train, y, 2), rel=1e-8, abs=1e-300)
+
+
+@given(
+    T=hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.just(15)), elements=st.floats(-50, 50)),
+)
+def test_batch_equals_single_property(fun, T):
+    loss, grad = fun(T)
+    for i in range(T.shape[0]):
+        l1, g1 = fun(T[i])
+        assert loss[i] == pytest.approx(l1, rel=1e-12, abs=1e-300)
+        np.testing.assert_allclose(grad[i], g1, rtol=1e-12, atol=1e-13)
+        assert l1 >= 0.0
+
+
+_BINARY = {}
+
+
+def _binary_objective(iris):
+    if "obj" not in _BINARY:
+        _BINARY["obj"] = il.SoftmaxLayer(4, 2).objective(iris.X_train, (iris.y_train != 0).astype(int))
+    return _BINARY["obj"]
+
+
+def test_pack_errors(model):
+    with pytest.raises(ValueError, match=r"^W must have shape \(\.\.\., 3, 4\)"):
+        model.pack(np.zeros((4, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"^W must have shape"):
+        model.pack(np.zeros((2, 3, 4)), np.zeros(3))
