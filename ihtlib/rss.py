@@ -5,10 +5,13 @@ Two forms of the restricted constant (theory digest §3), for x, y with ‖x‖�
 * value form:     f(y) <= f(x) + <∇f(x), y - x> + (L/2) ‖y - x‖²
 * gradient form:  ‖∇f(x) - ∇f(y)‖ <= L ‖x - y‖
 
-The smallest gradient-form constant is at least the smallest value-form one.  The
-Monte Carlo recipe (:func:`estimate_l2s`) samples the **gradient form**, and a sampled
-maximum can only be a *lower* bound on it.  :func:`smoothness_bound` and
-:func:`restricted_smoothness_bound` give *upper* bounds for softmax cross-entropy, so
+For a quadratic the gradient-form constant is at least the value-form one.  In general
+a gradient bound on the s-sparse pairs alone does not give the value form (the segment
+between two s-sparse points leaves the s-sparse set); a gradient bound on every
+2s-dimensional coordinate subspace does (chapter 3 proves it).  The Monte Carlo recipe
+(:func:`estimate_l2s`) samples the **gradient form**, and a sampled maximum can only be
+a *lower* bound on it.  :func:`smoothness_bound` and :func:`restricted_smoothness_bound`
+give *upper* bounds for softmax cross-entropy (they bound the Hessian), so
 the book can show the sandwich ``L̂ <= L2s <= bound``.
 """
 
