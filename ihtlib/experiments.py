@@ -20,6 +20,10 @@ from .model import SoftmaxLayer
 from .rss import estimate_l2s, smoothness_bound
 from .thresholding import check_s
 
+#: Runs per batched IHT call in a sweep: large enough to amortise Python's per-call
+#: overhead, small enough that the (K, B, N) arrays stay in the CPU cache.
+_BLOCK = 128
+
 __all__ = ["sparsity_sweep", "train_dense", "summarize_sweep", "epsilon_optimal"]
 
 
@@ -51,7 +55,7 @@ def sparsity_sweep(
     ridge: float = 0.0,
     stability_tol: float = 1e-3,
     progress: bool = False,
-    n_jobs: int = 2,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """IHT from many random sparse starts at each sparsity level.
 
@@ -79,9 +83,9 @@ def sparsity_sweep(
     stability_tol : float
         ``tol`` of :func:`ht_stability` (the gradient on the support must be below it).
     progress : bool
-        Show a progress bar over the levels.
-    n_jobs : int, default 2
-        Levels run on this many threads at once; the table does not depend on it.
+        Show a progress bar over the blocks of runs.
+    n_jobs : int, default 1
+        Blocks of runs go to this many threads; the table does not depend on it.
 
     Returns
     -------
@@ -93,46 +97,48 @@ def sparsity_sweep(
     """
     fun = model.objective(split.X_train, split.y_train, ridge=ridge)
     levels = [check_s(s, model.n_params) for s in s_values]
+    n = model.n_params
+    steps, l2s = zip(*(_step_for(step, fun, model, split, s, n_monte, seed) for s in levels), strict=True)
+    theta0 = np.concatenate([random_sparse_init(n, s, size=n_starts, seed=[seed, s]) for s in levels])
+    s_run, step_run = np.repeat(levels, n_starts), np.repeat(steps, n_starts)
 
-    def one_level(s: int) -> list[dict]:
-        gamma, l2s = _step_for(step, fun, model, split, s, n_monte, seed)
-        theta0 = random_sparse_init(model.n_params, s, size=n_starts, seed=[seed, s])
-        res = iht(fun, theta0, s, gamma, max_iter=max_iter, tol=tol)
-        stab = ht_stability(fun, res.theta, s, gamma, tol=stability_tol)
-        train_acc = model.accuracy(res.theta, split.X_train, split.y_train)
-        test_acc = model.accuracy(res.theta, split.X_test, split.y_test)
-        loss = model.loss(res.theta, split.X_train, split.y_train)
-        return [
-            dict(
-                s=s,
-                start=r,
-                step=gamma,
-                l2s=l2s,
-                loss=float(loss[r]),
-                train_acc=float(train_acc[r]),
-                test_acc=float(test_acc[r]),
-                nnz=int(np.count_nonzero(th)),
-                support=tuple(int(i) for i in np.flatnonzero(th)),
-                n_iter=int(res.n_iter[r]),
-                status=str(res.status[r]),
-                monotone=bool(res.monotone[r]),
-                support_changed_at=int(res.support_changed_at[r]),
-                ht_stable=bool(stab.is_stable[r]),
-                margin=float(stab.margin[r]),
-                theta=th.copy(),
-            )
-            for r, th in enumerate(res.theta)
-        ]
+    # All starts of all levels, each run with its own s and step, in blocks of about
+    # _BLOCK runs (arrays that stay in cache) handed to n_jobs threads: NumPy releases
+    # the GIL in its array loops, so blocks overlap.  Runs are independent of each other,
+    # so neither the blocks nor the threads change any result.
+    blocks = np.array_split(np.arange(s_run.size), max(1, -(-s_run.size // _BLOCK)))
+    bar = tqdm(total=len(blocks), disable=not progress, desc="sparsity sweep", unit="block")
 
-    # Levels are independent; NumPy releases the GIL in its array loops, so two threads overlap.
+    def run(block: np.ndarray) -> IHTResult:
+        result = iht(fun, theta0[block], s_run[block], step_run[block], max_iter=max_iter, tol=tol)
+        bar.update()
+        return result
+
     with ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:
-        results = pool.map(one_level, levels)
-        rows = [
-            row
-            for level in tqdm(results, total=len(levels), disable=not progress, desc="sparsity sweep")
-            for row in level
-        ]
-    return pd.DataFrame(rows)
+        parts = list(pool.map(run, blocks))
+    bar.close()
+    theta = np.concatenate([p.theta for p in parts])
+    stab = ht_stability(fun, theta, s_run, step_run, tol=stability_tol)
+    return pd.DataFrame(
+        dict(
+            s=s_run,
+            start=np.tile(np.arange(n_starts), len(levels)),
+            step=step_run,
+            l2s=np.repeat(l2s, n_starts),
+            loss=model.loss(theta, split.X_train, split.y_train),
+            train_acc=model.accuracy(theta, split.X_train, split.y_train),
+            test_acc=model.accuracy(theta, split.X_test, split.y_test),
+            nnz=np.count_nonzero(theta, axis=1),
+            support=[tuple(int(i) for i in np.flatnonzero(th)) for th in theta],
+            n_iter=np.concatenate([p.n_iter for p in parts]),
+            status=np.concatenate([p.status for p in parts]),
+            monotone=np.concatenate([p.monotone for p in parts]),
+            support_changed_at=np.concatenate([p.support_changed_at for p in parts]),
+            ht_stable=stab.is_stable,
+            margin=stab.margin,
+            theta=list(theta),
+        )
+    )
 
 
 def train_dense(

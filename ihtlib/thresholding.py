@@ -18,7 +18,7 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["check_s", "hard_threshold", "hard_threshold_set", "support", "top_s_indices"]
+__all__ = ["check_s", "check_s_per_row", "hard_threshold", "hard_threshold_set", "support", "top_s_indices"]
 
 
 def check_s(s: int, n: int) -> int:
@@ -36,6 +36,28 @@ def check_s(s: int, n: int) -> int:
     if not 1 <= s <= n:
         raise ValueError(f"s must satisfy 1 <= s <= n={n}, got s={s}")
     return int(s)
+
+
+def check_s_per_row(s: int | ArrayLike, n: int, batch_shape: tuple[int, ...]) -> int | np.ndarray:
+    """Validate one sparsity level, or one per vector of a batch.
+
+    Returns
+    -------
+    int, or ndarray of int of shape ``batch_shape``
+        A scalar ``s`` is checked by :func:`check_s`; an array must hold integers in
+        1 … n and broadcast to ``batch_shape``.
+    """
+    if np.ndim(s) == 0:
+        return check_s(s.item() if isinstance(s, np.ndarray) else s, n)
+    arr = np.asarray(s)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"s must hold integers between 1 and n={n}, got dtype {arr.dtype}")
+    if arr.size and (arr.min() < 1 or arr.max() > n):
+        raise ValueError(f"every s must satisfy 1 <= s <= n={n}, got values from {arr.min()} to {arr.max()}")
+    try:
+        return np.broadcast_to(arr, batch_shape).astype(np.int64)
+    except ValueError as err:
+        raise ValueError(f"s of shape {arr.shape} does not match the batch shape {batch_shape}") from err
 
 
 def _check_v(v: ArrayLike) -> np.ndarray:
@@ -66,14 +88,15 @@ def top_s_indices(v: ArrayLike, s: int) -> np.ndarray:
     return np.argsort(-np.abs(v), axis=-1, kind="stable")[..., :s]
 
 
-def hard_threshold(v: ArrayLike, s: int) -> np.ndarray:
+def hard_threshold(v: ArrayLike, s: int | ArrayLike) -> np.ndarray:
     """Keep the s largest-magnitude entries of v along the last axis, zero the rest.
 
     Parameters
     ----------
     v : array_like, shape (..., n)
         One vector or a batch of vectors (leading axes are independent).
-    s : int, 1 <= s <= n
+    s : int, 1 <= s <= n, or array of int of shape (...)
+        The sparsity level, or one level per vector of the batch.
 
     Returns
     -------
@@ -87,11 +110,17 @@ def hard_threshold(v: ArrayLike, s: int) -> np.ndarray:
     """
     v = _check_v(v)
     n = v.shape[-1]
-    s = check_s(s, n)
+    s = check_s_per_row(s, n, v.shape[:-1])
     a = np.abs(v)
-    kth = np.partition(a, n - s, axis=-1)[..., n - s : n - s + 1]  # the s-th largest magnitude
+    if np.ndim(s) == 0:
+        kth = np.partition(a, n - s, axis=-1)[..., n - s : n - s + 1]  # the s-th largest magnitude
+        s_total = s * (a.size // n)
+    else:
+        s = s[..., None]
+        kth = np.take_along_axis(np.sort(a, axis=-1), n - s, axis=-1)
+        s_total = int(s.sum())
     keep = a >= kth
-    if np.count_nonzero(keep) != s * (a.size // n):  # a tie at the threshold: lower indices first
+    if np.count_nonzero(keep) != s_total:  # a tie at the threshold: lower indices first
         keep = a > kth
         tied = a == kth
         need = s - np.count_nonzero(keep, axis=-1, keepdims=True)
