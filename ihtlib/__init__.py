@@ -6,17 +6,31 @@ per idea:
 ========================  ===================================================
 ``ihtlib.data``           bundled data sets, stratified split, z-scoring
 ``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
+``ihtlib.mlp``            ``MLP``: the same interface for several layers
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
 ``ihtlib.iht``            ``iht``, ``random_sparse_init``, ``ht_stability``
 ``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
+``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
+``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
 ``ihtlib.plotting``       the book's figures
+``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
 ========================  ===================================================
 """
 
+from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
 from .data import DATASETS, Split, load_iris_split, load_split, standardized_split
+from .exhaustive import (
+    BestSubsetResult,
+    RestrictedFit,
+    best_subset,
+    best_subset_path,
+    minimize_on_supports,
+    softmax_hessian,
+)
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
 from .iht import IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
+from .mlp import MLP
 from .model import SoftmaxLayer
 from .plotting import plot_losses, plot_ratio_histogram, plot_sweep, plot_weights
 from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
@@ -31,6 +45,7 @@ __all__ = [
     "load_split",
     "standardized_split",
     "SoftmaxLayer",
+    "MLP",
     "hard_threshold",
     "hard_threshold_set",
     "support",
@@ -48,6 +63,17 @@ __all__ = [
     "train_dense",
     "summarize_sweep",
     "epsilon_optimal",
+    "BestSubsetResult",
+    "RestrictedFit",
+    "best_subset",
+    "best_subset_path",
+    "minimize_on_supports",
+    "softmax_hessian",
+    "HTPResult",
+    "feature_selection",
+    "htp",
+    "l1_path",
+    "magnitude_pruning",
     "plot_losses",
     "plot_sweep",
     "plot_ratio_histogram",

@@ -36,6 +36,11 @@ def _step_for(
             est = estimate_l2s(fun, model.n_params, s, n_monte=n_monte, seed=seed)
             return est.step, est.value
         if step == "bound":
+            if not isinstance(model, SoftmaxLayer):
+                raise ValueError(
+                    f"step='bound' is the softmax-layer bound and does not hold for {type(model).__name__}; "
+                    "pass step='l2s' or a number"
+                )
             bound = smoothness_bound(split.X_train)
             return 1.0 / bound, bound
         raise ValueError(f"step must be 'l2s', 'bound' or a positive number, got {step!r}")
@@ -56,6 +61,7 @@ def sparsity_sweep(
     stability_tol: float = 1e-3,
     progress: bool = False,
     n_jobs: int = 1,
+    init: Callable | None = None,
 ) -> pd.DataFrame:
     """IHT from many random sparse starts at each sparsity level.
 
@@ -67,8 +73,8 @@ def sparsity_sweep(
     s_values : iterable of int
         Sparsity levels, each in 1 … n_params.
     n_starts : int, default 100
-        Random s-sparse starts per level (values N(0, 1) on a uniform random support),
-        run as one batch.
+        Random s-sparse starts per level (by default values N(0, 1) on a uniform random
+        support; see ``init``).
     step : "l2s", "bound" or float
         ``"l2s"``: γ = 1/L̂2s from :func:`estimate_l2s` with ``n_monte`` pairs at that s
         (the paper's recipe); ``"bound"``: γ = 1/:func:`smoothness_bound`; a number: that γ.
@@ -86,6 +92,9 @@ def sparsity_sweep(
         Show a progress bar over the blocks of runs.
     n_jobs : int, default 1
         Blocks of runs go to this many threads; the table does not depend on it.
+    init : callable, optional
+        ``init(s, size, seed) -> (size, n)`` s-sparse starts; default
+        :func:`random_sparse_init` (values N(0, 1)).  For an MLP pass ``model.init``.
 
     Returns
     -------
@@ -99,7 +108,8 @@ def sparsity_sweep(
     levels = [check_s(s, model.n_params) for s in s_values]
     n = model.n_params
     steps, l2s = zip(*(_step_for(step, fun, model, split, s, n_monte, seed) for s in levels), strict=True)
-    theta0 = np.concatenate([random_sparse_init(n, s, size=n_starts, seed=[seed, s]) for s in levels])
+    init = init if init is not None else (lambda s, size, seed: random_sparse_init(n, s, size=size, seed=seed))
+    theta0 = np.concatenate([np.asarray(init(s, n_starts, [seed, s]), dtype=np.float64) for s in levels])
     s_run, step_run = np.repeat(levels, n_starts), np.repeat(steps, n_starts)
 
     # All starts of all levels, each run with its own s and step, in blocks of about
@@ -149,6 +159,7 @@ def train_dense(
     max_iter: int = 5000,
     tol: float = 1e-10,
     ridge: float = 0.0,
+    theta0: ArrayLike | None = None,
 ) -> IHTResult:
     """The dense reference: gradient descent from θ = 0 (IHT with s = n, where H_n is the identity).
 
@@ -161,6 +172,8 @@ def train_dense(
         Defaults to 1 / :func:`smoothness_bound` (X), a step with guaranteed descent.
     max_iter, tol : as in :func:`iht`
     ridge : float
+    theta0 : array_like, shape (n,), optional
+        Start; default θ = 0 (for an MLP, θ = 0 is a saddle: pass ``model.init(model.n_params)``).
 
     Returns
     -------
@@ -169,8 +182,11 @@ def train_dense(
     """
     fun = model.objective(X, y, ridge=ridge)
     if step is None:
+        if not isinstance(model, SoftmaxLayer):
+            raise ValueError(f"pass a step for {type(model).__name__}: the default 1/bound holds for SoftmaxLayer only")
         step = 1.0 / smoothness_bound(X)
-    return iht(fun, np.zeros(model.n_params), model.n_params, step, max_iter=max_iter, tol=tol)
+    theta0 = np.zeros(model.n_params) if theta0 is None else theta0
+    return iht(fun, theta0, model.n_params, step, max_iter=max_iter, tol=tol)
 
 
 def summarize_sweep(table: pd.DataFrame, columns: Sequence[str] = ("loss", "test_acc")) -> pd.DataFrame:

@@ -1,0 +1,326 @@
+"""Baselines for the sparse problem, compared at equal numbers of nonzeros.
+
+Every baseline returns parameter vectors in the θ layout of :mod:`ihtlib.model`
+(``θ[k*d + j] = W[k, j]``, ``θ[K*d + k] = b[k]``) and counts their nonzeros honestly
+(``np.count_nonzero`` of the vector it returns, biases included).  "Refit" always means:
+minimise the same training objective ``f(θ) + ridge/2 ‖θ‖²`` restricted to the support
+found, with the exact Newton solver of :mod:`ihtlib.exhaustive`.
+
+* :func:`l1_path` -- L1-regularised multinomial logistic regression (scikit-learn, solver
+  "saga") over a path of strengths, with and without a refit on its support;
+* :func:`magnitude_pruning` -- keep the s largest |θ_i| of the dense solution, refit;
+* :func:`feature_selection` -- structured sparsity: all weights of a feature in or out,
+  biases always in; every feature subset is tried;
+* :func:`htp` -- hard thresholding pursuit (Foucart 2011): an IHT step chooses the
+  support, then the objective is minimised exactly on it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from .exhaustive import minimize_on_supports
+from .iht import check_step
+from .model import SoftmaxLayer
+from .thresholding import check_s, hard_threshold
+
+__all__ = ["l1_path", "magnitude_pruning", "feature_selection", "HTPResult", "htp"]
+
+
+def _nnz(theta: np.ndarray) -> np.ndarray:
+    return np.count_nonzero(theta, axis=-1)
+
+
+# ------------------------------------------------------------------------ L1 path
+def l1_path(
+    model: SoftmaxLayer,
+    X: ArrayLike,
+    y: ArrayLike,
+    Cs: Iterable[float],
+    ridge: float = 1e-8,
+    refit: bool = True,
+    random_state: int = 0,
+    max_iter: int = 5000,
+    tol: float = 1e-4,
+) -> pd.DataFrame:
+    """L1-regularised multinomial logistic regression over a path of strengths.
+
+    For each C, scikit-learn's ``LogisticRegression(l1_ratio=1, C=C, solver="saga")``
+    minimises ``C Σ_i CE_i + ‖W‖₁`` (the intercepts are not penalised;
+    Pedregosa et al. 2011).
+    The fit is mapped to θ; its nonzeros are counted as they are (the three intercepts are
+    almost always nonzero).  The path runs from small to large C with warm starts.
+
+    Parameters
+    ----------
+    model : SoftmaxLayer
+    X : array_like, shape (N, d)
+    y : array_like of int, shape (N,)
+    Cs : iterable of float > 0
+        Inverse regularisation strengths (sorted increasingly inside).
+    ridge : float
+        Ridge of the objective the fits are scored on and refitted with.
+    refit : bool, default True
+        Also minimise the ridge objective on each fit's support.
+    random_state : int
+        Seed of saga's sample order.
+    max_iter, tol
+        Passed to scikit-learn.  A fit that hits ``max_iter`` is flagged in ``converged``
+        (the ConvergenceWarning is recorded, not printed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per C: ``C, nnz, objective, loss, converged, theta`` and, with ``refit``,
+        ``objective_refit, loss_refit, theta_refit``.
+    """
+    K, d = model.n_classes, model.n_features
+    Cs = np.sort(np.asarray(list(Cs), dtype=np.float64))
+    if Cs.size == 0 or not np.all(np.isfinite(Cs)) or np.any(Cs <= 0):
+        raise ValueError("Cs must be a non-empty list of finite numbers > 0")
+    fun = model.objective(X, y, ridge=ridge)
+    plain = model.objective(X, y)
+    clf = LogisticRegression(
+        l1_ratio=1.0,
+        C=float(Cs[0]),
+        solver="saga",
+        max_iter=max_iter,
+        tol=tol,
+        random_state=random_state,
+        warm_start=True,
+    )
+    rows = []
+    for C in Cs:
+        clf.set_params(C=float(C))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            clf.fit(X, y)
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        for w in caught:  # anything else is re-raised as it came
+            if not issubclass(w.category, ConvergenceWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        coef = np.asarray(clf.coef_, dtype=np.float64)
+        icpt = np.asarray(clf.intercept_, dtype=np.float64)
+        if coef.shape != (K, d):
+            raise ValueError(f"expected a multinomial fit with coef_ of shape ({K}, {d}), got {coef.shape}")
+        theta = model.pack(coef, icpt)
+        rows.append(
+            dict(
+                C=float(C),
+                nnz=int(_nnz(theta)),
+                objective=float(fun(theta)[0]),
+                loss=float(plain(theta)[0]),
+                converged=converged,
+                theta=theta,
+            )
+        )
+    table = pd.DataFrame(rows)
+    if refit:
+        fit = minimize_on_supports(model, X, y, np.stack(table.theta.to_numpy()) != 0, ridge=ridge)
+        table["objective_refit"] = fit.objective
+        table["loss_refit"] = fit.loss
+        table["theta_refit"] = list(fit.theta)
+    return table
+
+
+# --------------------------------------------------------------- magnitude pruning
+def magnitude_pruning(
+    model: SoftmaxLayer,
+    X: ArrayLike,
+    y: ArrayLike,
+    s_values: Iterable[int],
+    theta_dense: ArrayLike,
+    ridge: float = 1e-8,
+) -> pd.DataFrame:
+    """Keep the s largest |θ_i| of a dense solution (ties: lower index), then refit.
+
+    Parameters
+    ----------
+    model : SoftmaxLayer
+    X, y : training data
+    s_values : iterable of int
+    theta_dense : array_like, shape (n,)
+        The dense solution to prune (for example ``best_subset(..., s=n).theta``).
+    ridge : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per s: ``s, nnz, support, objective_pruned`` (no refit), ``objective``,
+        ``loss`` (after the refit) and ``theta``.
+    """
+    theta_dense = np.asarray(theta_dense, dtype=np.float64)
+    n = model.n_params
+    if theta_dense.shape != (n,):
+        raise ValueError(f"theta_dense must have shape ({n},), got {theta_dense.shape}")
+    levels = [check_s(s, n) for s in s_values]
+    pruned = np.stack([hard_threshold(theta_dense, s) for s in levels])
+    fun = model.objective(X, y, ridge=ridge)
+    fit = minimize_on_supports(model, X, y, pruned != 0, ridge=ridge)
+    return pd.DataFrame(
+        dict(
+            s=levels,
+            nnz=_nnz(fit.theta),
+            support=[tuple(int(i) for i in np.flatnonzero(p)) for p in pruned],
+            objective_pruned=np.asarray(fun(pruned)[0]),
+            objective=fit.objective,
+            loss=fit.loss,
+            theta=list(fit.theta),
+        )
+    )
+
+
+# -------------------------------------------------------------- feature selection
+def feature_selection(
+    model: SoftmaxLayer, X: ArrayLike, y: ArrayLike, ridge: float = 1e-8, reference_class: bool = False
+) -> pd.DataFrame:
+    """Structured sparsity: every subset of input features, all their weights in, biases in.
+
+    For a feature subset F the support is ``{W[k, j] : j ∈ F, all k} ∪ {all biases}``, so
+    ``nnz = K |F| + K``.  With ``reference_class=True`` one class row is fixed at zero
+    (weights **and** bias; softmax is invariant to adding the same vector to every row, so
+    no network is lost when the cross-entropy alone is minimised): ``nnz = (K-1)(|F| + 1)``,
+    and every choice of the reference class is tried.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (feature subset, reference class): ``features`` (tuple of indices),
+        ``n_features``, ``reference`` (class index or -1), ``nnz`` (counted on the fitted θ),
+        ``objective``, ``loss``, ``support``, ``theta``.
+    """
+    K, d = model.n_classes, model.n_features
+    masks, meta = [], []
+    refs = range(K) if reference_class else [-1]
+    for size in range(d + 1):
+        for F in combinations(range(d), size):
+            for r in refs:
+                m = np.zeros(model.n_params, dtype=bool)
+                for k in range(K):
+                    if k == r:
+                        continue
+                    m[[k * d + j for j in F]] = True
+                    m[K * d + k] = True
+                masks.append(m)
+                meta.append((F, size, r))
+    fit = minimize_on_supports(model, X, y, np.stack(masks), ridge=ridge)
+    return pd.DataFrame(
+        dict(
+            features=[F for F, _, _ in meta],
+            n_features=[sz for _, sz, _ in meta],
+            reference=[r for _, _, r in meta],
+            nnz=_nnz(fit.theta),
+            objective=fit.objective,
+            loss=fit.loss,
+            support=[tuple(int(i) for i in np.flatnonzero(m)) for m in masks],
+            theta=list(fit.theta),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- HTP
+@dataclass
+class HTPResult:
+    """What :func:`htp` returns, one entry per start.
+
+    Attributes
+    ----------
+    theta : ndarray, shape (B, n)
+        Final point: the exact minimiser of the objective on the final support.
+    objective, loss : ndarray, shape (B,)
+    n_iter : ndarray of int, shape (B,)
+        HTP iterations until the support repeated (or the budget).
+    converged : ndarray of bool, shape (B,)
+        The support chosen by the last IHT step equals the previous one (HTP's stopping rule).
+    objectives : ndarray, shape (B, T+1)
+        Objective after each iteration (row-wise padded with the last value); column 0 is the start.
+    """
+
+    theta: np.ndarray
+    objective: np.ndarray
+    loss: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+    objectives: np.ndarray
+
+
+def htp(
+    model: SoftmaxLayer,
+    X: ArrayLike,
+    y: ArrayLike,
+    theta0: ArrayLike,
+    s: int,
+    step: float,
+    ridge: float = 1e-8,
+    max_iter: int = 100,
+) -> HTPResult:
+    """Hard thresholding pursuit: IHT's support choice followed by an exact refit.
+
+    ``S^{k+1} = supp H_s(θ^k - γ ∇F(θ^k))``,  ``θ^{k+1} = argmin {F(θ) : supp θ ⊆ S^{k+1}}``,
+    stopping when ``S^{k+1} = S^k`` (Foucart 2011).  ``F = f + ridge/2 ‖θ‖²``.  Uses
+    :func:`ihtlib.hard_threshold` (same tie rule as IHT) and :func:`minimize_on_supports`.
+
+    Parameters
+    ----------
+    model : SoftmaxLayer
+    X, y : training data
+    theta0 : array_like, shape (n,) or (B, n)
+        Starts with at most s nonzeros (for example from ``random_sparse_init``).
+    s : int
+    step : float
+        γ of the IHT step, for example ``1 / L̂2s``.
+    ridge : float
+    max_iter : int, default 100
+
+    Returns
+    -------
+    HTPResult
+    """
+    n = model.n_params
+    s = check_s(s, n)
+    gamma = float(check_step(step))
+    theta = np.atleast_2d(np.array(theta0, dtype=np.float64))
+    if theta.shape[-1] != n or theta.ndim != 2:
+        raise ValueError(f"theta0 must have shape (n,) or (B, n) with n = {n}, got {np.shape(theta0)}")
+    if np.any(_nnz(theta) > s):
+        raise ValueError(f"theta0 has more than s = {s} nonzeros")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    fun = model.objective(X, y, ridge=ridge)
+    B = theta.shape[0]
+    F, g = fun(theta)
+    history = [np.asarray(F, dtype=np.float64).reshape(B)]
+    support = np.zeros_like(theta, dtype=bool)  # no support chosen yet: the first step always refits
+    n_iter = np.zeros(B, dtype=int)
+    converged = np.zeros(B, dtype=bool)
+    act = np.arange(B)
+    for _ in range(max_iter):
+        new_support = hard_threshold(theta[act] - gamma * g[act], s) != 0
+        same = (new_support == support[act]).all(axis=1)
+        converged[act[same]] = True
+        move = act[~same]
+        if move.size:
+            fit = minimize_on_supports(model, X, y, new_support[~same], ridge=ridge, theta0=theta[move])
+            theta[move], support[move] = fit.theta, new_support[~same]
+            n_iter[move] += 1
+            F_new, g_new = fun(theta[move])
+            g[move] = g_new
+        act = move
+        Fk = np.array(history[-1])
+        if move.size:
+            Fk[move] = F_new
+        history.append(Fk)
+        if act.size == 0:
+            break
+    F = np.asarray(fun(theta)[0], dtype=np.float64).reshape(B)
+    loss = np.asarray(model.objective(X, y)(theta)[0], dtype=np.float64).reshape(B)
+    return HTPResult(theta, F, loss, n_iter, converged, np.stack(history, axis=1))

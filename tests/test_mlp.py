@@ -1,0 +1,226 @@
+"""ihtlib.mlp.MLP: layout, backpropagation, batching, initialisation, errors, IHT on it; data loaders."""
+
+import numpy as np
+import pytest
+
+import ihtlib as il
+from ihtlib.mlp import MLP
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A 4 -> 5 -> 3 tanh network on IRIS and its objective."""
+    split = il.load_iris_split()
+    model = MLP([4, 5, 3])
+    return split, model, model.objective(split.X_train, split.y_train)
+
+
+def _central_fd(fun, theta, eps=1e-6):
+    n = theta.size
+    out = np.empty(n)
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = eps
+        out[i] = (fun(theta + e)[0] - fun(theta - e)[0]) / (2 * eps)
+    return out
+
+
+# ----------------------------------------------------------------------------- data loaders
+@pytest.mark.parametrize(
+    "name,n_train,n_test,d,K",
+    [("wine", 142, 36, 13, 3), ("breast_cancer", 455, 114, 30, 2), ("digits", 1437, 360, 64, 10)],
+)
+def test_loaders_documented_shapes(name, n_train, n_test, d, K):
+    sp = il.load_split(name)
+    assert sp.X_train.shape == (n_train, d) and sp.X_test.shape == (n_test, d)
+    assert sp.y_train.shape == (n_train,) and sp.y_test.shape == (n_test,)
+    assert sp.n_features == d and sp.n_classes == K and len(sp.feature_names) == d
+    assert set(np.unique(sp.y_train)) == set(range(K))
+    np.testing.assert_allclose(sp.X_train.mean(axis=0), 0.0, atol=1e-12)
+    assert il.SoftmaxLayer(d, K).n_params == K * d + K
+
+
+def test_digits_feature_names():
+    sp = il.load_split("digits")
+    assert sp.feature_names[0] == "pixel (0, 0)" and sp.feature_names[63] == "pixel (7, 7)"
+    assert sp.class_names == [str(k) for k in range(10)]
+
+
+# ----------------------------------------------------------------------------- layout
+@pytest.mark.parametrize("sizes,n", [([4, 3], 15), ([64, 32, 10], 2410), ([3, 4, 5, 2], 16 + 25 + 12)])
+def test_n_params(sizes, n):
+    assert MLP(sizes).n_params == n
+
+
+def test_layout_unpack_pack_and_names():
+    m = MLP([3, 4, 2])
+    theta = np.arange(m.n_params, dtype=float)
+    (W1, b1), (W2, b2) = m.unpack(theta)
+    assert W1.shape == (4, 3) and b1.shape == (4,) and W2.shape == (2, 4) and b2.shape == (2,)
+    assert W1[2, 1] == theta[2 * 3 + 1] and b1[0] == theta[12]
+    assert W2[1, 3] == theta[16 + 1 * 4 + 3] and b2[1] == theta[16 + 8 + 1]
+    np.testing.assert_array_equal(m.pack(m.unpack(theta)), theta)
+    T = np.random.default_rng(0).normal(size=(2, 3, m.n_params))
+    layers = m.unpack(T)
+    assert layers[0][0].shape == (2, 3, 4, 3)
+    np.testing.assert_array_equal(m.pack(layers), T)
+    names = m.param_names(["a", "b", "c"], ["no", "yes"])
+    assert len(names) == m.n_params
+    assert names[2 * 3 + 1] == "W1[h1.2, b]" and names[12] == "b1[h1.0]"
+    assert names[16 + 4 + 3] == "W2[yes, h1.3]" and names[-1] == "b2[yes]"
+    assert list(m.layer_of()) == [1] * 16 + [2] * 10
+    assert m.is_bias().sum() == 6 and m.is_bias()[12:16].all()
+    with pytest.raises(ValueError, match="feature names"):
+        m.param_names(["a"], ["no", "yes"])
+    with pytest.raises(ValueError, match="layer 1"):
+        m.pack([(np.zeros((3, 3)), np.zeros(4)), (np.zeros((2, 4)), np.zeros(2))])
+
+
+def test_one_layer_mlp_is_the_softmax_layer(iris):
+    m, sl = MLP([4, 3]), il.SoftmaxLayer(4, 3)
+    th = np.random.default_rng(3).normal(size=(6, 15))
+    l1, g1 = m.objective(iris.X_train, iris.y_train)(th)
+    l2, g2 = sl.objective(iris.X_train, iris.y_train)(th)
+    np.testing.assert_allclose(l1, l2, rtol=1e-12)
+    np.testing.assert_allclose(g1, g2, atol=1e-13)
+    assert m.param_names() == [nm.replace("W[", "W1[").replace("b[", "b1[") for nm in sl.param_names()]
+    np.testing.assert_array_equal(m.predict(th, iris.X_test), sl.predict(th, iris.X_test))
+
+
+# ----------------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_gradient_matches_central_finite_differences(small, activation):
+    split, _, _ = small
+    m = MLP([4, 5, 3], activation=activation)
+    fun = m.objective(split.X_train, split.y_train)
+    theta = m.init(m.n_params, seed=1)
+    theta[m.is_bias()] = np.random.default_rng(2).normal(scale=0.3, size=m.is_bias().sum())
+    np.testing.assert_allclose(fun(theta)[1], _central_fd(fun, theta), atol=1e-8)
+
+
+def test_gradient_three_layers_and_ridge():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(30, 3)), rng.integers(0, 4, 30)
+    m = MLP([3, 4, 3, 4])
+    fun = m.objective(X, y, ridge=0.1)
+    theta = rng.normal(size=m.n_params)
+    loss, grad = fun(theta)
+    np.testing.assert_allclose(grad, _central_fd(fun, theta), atol=1e-8)
+    assert loss == pytest.approx(m.loss(theta, X, y) + 0.05 * theta @ theta, rel=1e-12)
+
+
+def test_loss_at_zero_is_log_K(small):
+    _, m, fun = small
+    assert fun(np.zeros(m.n_params))[0] == pytest.approx(np.log(3), rel=1e-14)
+
+
+@pytest.mark.parametrize("batch_shape", [(7,), (2, 3)])
+def test_batched_equals_single(small, batch_shape):
+    split, m, fun = small
+    T = m.init(20, size=int(np.prod(batch_shape)), seed=5).reshape(batch_shape + (m.n_params,))
+    loss, grad = fun(T)
+    assert loss.shape == batch_shape and grad.shape == batch_shape + (m.n_params,)
+    acc = m.accuracy(T, split.X_test, split.y_test)
+    assert acc.shape == batch_shape
+    for idx in np.ndindex(*batch_shape):
+        l1, g1 = fun(T[idx])
+        assert isinstance(l1, float)
+        np.testing.assert_allclose(loss[idx], l1, rtol=1e-13)
+        np.testing.assert_allclose(grad[idx], g1, rtol=1e-12, atol=1e-15)
+        assert acc[idx] == m.accuracy(T[idx], split.X_test, split.y_test)
+
+
+def test_shapes_predictions_and_stability(small):
+    split, m, fun = small
+    T = m.init(m.n_params, size=3, seed=6)
+    assert m.logits(T, split.X_test).shape == (3, 30, 3)
+    P = m.predict_proba(T, split.X_test)
+    np.testing.assert_allclose(P.sum(axis=-1), 1.0, rtol=1e-14)
+    assert m.predict(T, split.X_test).shape == (3, 30)
+    assert m.grad(T[0], split.X_train, split.y_train).shape == (m.n_params,)
+    big = T[0] * 1e6  # huge logits: the shifted softmax stays finite
+    loss, grad = fun(big)
+    assert np.isfinite(loss) and np.all(np.isfinite(grad))
+    assert np.all(np.isfinite(m.predict_proba(big, split.X_test)))
+
+
+# ----------------------------------------------------------------------------- init
+def test_init_sparse_spread_and_seeded():
+    m = MLP([64, 32, 10])
+    T = m.init(241, size=5, seed=0)
+    assert T.shape == (5, 2410)
+    assert np.all(np.count_nonzero(T, axis=1) == 241)
+    assert not np.any(T[:, m.is_bias()])  # biases start at zero
+    per_layer = [np.count_nonzero(T[:, m.layer_of() == li], axis=1) for li in (1, 2)]
+    assert np.all(per_layer[0] == 208) and np.all(per_layer[1] == 33)  # ∝ 2048 : 320
+    np.testing.assert_array_equal(m.init(241, size=5, seed=0), T)
+    assert m.init(2, seed=1).shape == (2410,)
+    assert np.all(np.count_nonzero(m.init(2, size=4, seed=1)[:, m.layer_of() == 2], axis=1) == 1)
+    dense = m.init(2410, seed=2)
+    assert np.count_nonzero(dense) == 2410
+    W1 = dense[m.layer_slices()[0][0]]
+    assert W1.std() == pytest.approx(np.sqrt(2 / 96), rel=0.1)  # Glorot when dense
+
+
+def test_init_errors():
+    m = MLP([4, 5, 3])
+    with pytest.raises(ValueError, match="s must satisfy"):
+        m.init(0)
+    with pytest.raises(ValueError, match="s must satisfy"):
+        m.init(m.n_params + 1)
+    with pytest.raises(TypeError, match="s must be an integer"):
+        m.init(3.0)
+    with pytest.raises(ValueError, match="size"):
+        m.init(3, size=0)
+
+
+# ----------------------------------------------------------------------------- errors
+def test_errors_like_softmax_layer(small):
+    split, m, fun = small
+    with pytest.raises(ValueError, match=r"^theta must have shape \(\.\.\., 43\)"):
+        fun(np.zeros(42))
+    with pytest.raises(ValueError, match=r"^theta contains NaN or infinite"):
+        fun(np.full(43, np.nan))
+    with pytest.raises(ValueError, match=r"^X must have 4 columns"):
+        m.objective(split.X_train[:, :3], split.y_train)
+    with pytest.raises(ValueError, match=r"^X must have 4 columns"):
+        m.predict(np.zeros(43), split.X_test[:, :2])
+    with pytest.raises(ValueError, match=r"^X must be a 2-D array"):
+        m.predict(np.zeros(43), split.X_test[0])
+    with pytest.raises(ValueError, match="mismatched lengths"):
+        m.objective(split.X_train, split.y_train[:-1])
+    with pytest.raises(ValueError, match="labels in y must lie in"):
+        m.objective(split.X_train, split.y_train + 1)
+    with pytest.raises(ValueError, match="ridge"):
+        m.objective(split.X_train, split.y_train, ridge=-1.0)
+    with pytest.raises(ValueError, match="n_classes"):
+        MLP([4, 5, 1])
+    with pytest.raises(ValueError, match="at least 2 entries"):
+        MLP([4])
+    with pytest.raises(TypeError, match=r"sizes\[1\] must be an integer"):
+        MLP([4, 2.0, 3])
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be >= 1"):
+        MLP([4, 0, 3])
+    with pytest.raises(ValueError, match="activation"):
+        MLP([4, 3], activation="sigmoid")
+    with pytest.raises(TypeError, match="sizes must be a sequence"):
+        MLP(5)
+
+
+# ----------------------------------------------------------------------------- IHT on it
+def test_iht_decreases_the_loss_of_a_two_layer_network(small):
+    _, m, fun = small
+    s = 15
+    theta0 = m.init(s, size=4, seed=7)
+    est = il.estimate_l2s(fun, m.n_params, s, n_monte=200, seed=0)
+    res = il.iht(fun, theta0, s, 0.5 * est.step, max_iter=300)
+    assert np.all(np.count_nonzero(res.theta, axis=1) <= s)
+    assert np.all(res.loss < 0.5 * res.losses[:, 0])
+    assert np.all(res.status != "diverged")
+
+
+def test_sparsity_sweep_runs_on_the_mlp(small):
+    split, m, _ = small
+    table = il.sparsity_sweep(m, split, [5, 20], n_starts=3, step=0.5, max_iter=100, seed=0, n_jobs=1)
+    assert len(table) == 6 and set(table.s) == {5, 20}
+    assert (table.nnz <= table.s).all() and table.test_acc.between(0, 1).all()
