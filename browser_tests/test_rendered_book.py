@@ -81,8 +81,9 @@ def _wait_for_mathjax(driver) -> None:
     """Wait until MathJax (if the page loads it) has typeset the page."""
     WebDriverWait(driver, 30).until(
         lambda d: d.execute_script(
-            "if (!window.MathJax) return !document.querySelector('.math');"
-            "if (!MathJax.startup || !MathJax.startup.promise) return false;"
+            # no MathJax yet (or only its configuration object): done only if there is no math
+            "if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise)"
+            "  return !document.querySelector('span.math, div.math');"
             "if (window.__typeset === undefined) {"
             "  window.__typeset = false; MathJax.startup.promise.then(() => { window.__typeset = true; }); }"
             "return window.__typeset;"

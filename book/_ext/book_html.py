@@ -43,6 +43,9 @@ def _course_switch(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    # Load MathJax on every page, not only on pages with math in their body: the
+    # navigation sidebar of every page can hold math too (a chapter title).
+    app.set_html_assets_policy("always")
     app.connect("config-inited", _course_switch)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
