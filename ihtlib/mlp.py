@@ -57,7 +57,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .data import check_X, check_Xy
-from .model import check_theta
+from .model import ClassifierMethods, ObjectiveMethods, check_theta
 from .thresholding import check_s
 
 __all__ = ["MLP", "MLPObjective"]
@@ -80,7 +80,7 @@ def _activation_slope(A: np.ndarray, activation: str) -> np.ndarray:
     return (A > 0).astype(np.float64)
 
 
-class MLP:
+class MLP(ClassifierMethods):
     """A fully connected network with ``tanh`` (or ``relu``) hidden layers, softmax and cross-entropy.
 
     Parameters
@@ -331,18 +331,6 @@ class MLP:
         """
         return MLPObjective(self, X, y, ridge)
 
-    def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Mean cross-entropy, shape (...) for θ of shape (..., n)."""
-        return self.objective(X, y).loss(theta)
-
-    def grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Gradient of the mean cross-entropy, shape (..., n)."""
-        return self.objective(X, y)(theta)[1]
-
-    def loss_and_grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
-        """``(loss, grad)`` with shapes (...) and (..., n)."""
-        return self.objective(X, y)(theta)
-
     def _check_X(self, X: ArrayLike) -> np.ndarray:
         X = check_X(X)
         if X.shape[1] != self.n_features:
@@ -356,23 +344,6 @@ class MLP:
         lead = theta.shape[:-1]
         Z = self._forward(theta.reshape(-1, self.n_params), X)[-1]  # (B, K, N)
         return np.swapaxes(Z, 1, 2).reshape(lead + (X.shape[0], self.n_classes))
-
-    def predict_proba(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Class probabilities, shape (..., N, K)."""
-        Z = self.logits(theta, X)
-        Z = Z - Z.max(axis=-1, keepdims=True)
-        E = np.exp(Z)
-        return E / E.sum(axis=-1, keepdims=True)
-
-    def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
-        return np.argmax(self.logits(theta, X), axis=-1)
-
-    def accuracy(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Fraction of correctly classified samples, shape (...)."""
-        X, y = check_Xy(X, y, self.n_classes)
-        acc = np.mean(self.predict(theta, X) == y, axis=-1)
-        return float(acc) if np.ndim(acc) == 0 else acc
 
     def _forward(self, theta2: np.ndarray, X: np.ndarray, XT: np.ndarray | None = None) -> list[np.ndarray]:
         """Activations ``[a_1, …, a_{L-1}, z_L]`` for θ of shape (B, n), each (B, units, N)."""
@@ -395,7 +366,7 @@ class MLP:
         return out
 
 
-class MLPObjective:
+class MLPObjective(ObjectiveMethods):
     """``fun(θ) -> (loss, grad)`` for an :class:`MLP` on fixed data.
 
     Call it with θ of shape (..., n); it returns the mean cross-entropy (plus the optional
@@ -449,18 +420,4 @@ class MLPObjective:
                 W = theta2[:, w].reshape(B, fo, fi)
                 delta = np.matmul(W.transpose(0, 2, 1), delta)
                 delta *= _activation_slope(A, model.activation)
-        if self.ridge:
-            loss = loss + 0.5 * self.ridge * np.einsum("bi,bi->b", theta2, theta2)
-            grad += self.ridge * theta2
-        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
-            raise FloatingPointError("the loss or its gradient is not finite: |θ| is too large for float64")
-        loss = loss.reshape(theta.shape[:-1])
-        return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
-
-    def loss(self, theta: ArrayLike) -> np.ndarray | float:
-        """Loss only, shape (...)."""
-        return self(theta)[0]
-
-    def grad(self, theta: ArrayLike) -> np.ndarray:
-        """Gradient only, shape (..., n)."""
-        return self(theta)[1]
+        return self._finish(theta, theta2, loss, grad)

@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike
 
 from .data import check_X, check_Xy
 
-__all__ = ["SoftmaxLayer", "SoftmaxObjective", "check_theta"]
+__all__ = ["ClassifierMethods", "ObjectiveMethods", "SoftmaxLayer", "SoftmaxObjective", "check_theta"]
 
 # exp(t) is a normal float64 with full precision for |t| < ~700; stay well inside.
 _SAFE_LOGIT = 300.0
@@ -62,7 +62,47 @@ def check_theta(theta: ArrayLike, n_params: int, name: str = "theta") -> np.ndar
     return theta
 
 
-class SoftmaxLayer:
+class ClassifierMethods:
+    """What every model of the book offers once it has ``objective`` and ``logits``.
+
+    :class:`SoftmaxLayer` and :class:`ihtlib.MLP` inherit these, so both answer
+    ``loss``, ``grad``, ``loss_and_grad``, ``predict_proba``, ``predict`` and
+    ``accuracy`` the same way, for θ of shape (..., n).
+    """
+
+    n_classes: int
+
+    def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
+        """Mean cross-entropy, shape (...) for θ of shape (..., n)."""
+        return self.objective(X, y).loss(theta)
+
+    def grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
+        """Gradient of the mean cross-entropy, shape (..., n)."""
+        return self.objective(X, y)(theta)[1]
+
+    def loss_and_grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
+        """``(loss, grad)`` with shapes (...) and (..., n)."""
+        return self.objective(X, y)(theta)
+
+    def predict_proba(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
+        """Class probabilities, shape (..., N, K)."""
+        Z = self.logits(theta, X)
+        Z = Z - Z.max(axis=-1, keepdims=True)
+        E = np.exp(Z)
+        return E / E.sum(axis=-1, keepdims=True)
+
+    def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
+        """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
+        return np.argmax(self.logits(theta, X), axis=-1)
+
+    def accuracy(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
+        """Fraction of correctly classified samples, shape (...)."""
+        X, y = check_Xy(X, y, self.n_classes)
+        acc = np.mean(self.predict(theta, X) == y, axis=-1)
+        return float(acc) if np.ndim(acc) == 0 else acc
+
+
+class SoftmaxLayer(ClassifierMethods):
     """A single linear layer with bias followed by softmax, trained with mean cross-entropy.
 
     Parameters
@@ -149,18 +189,6 @@ class SoftmaxLayer:
         """
         return SoftmaxObjective(self, X, y, ridge)
 
-    def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Mean cross-entropy, shape (...) for θ of shape (..., n)."""
-        return self.objective(X, y).loss(theta)
-
-    def grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Gradient of the mean cross-entropy, shape (..., n)."""
-        return self.objective(X, y)(theta)[1]
-
-    def loss_and_grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
-        """``(loss, grad)`` with shapes (...) and (..., n)."""
-        return self.objective(X, y)(theta)
-
     def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Logits, shape (..., N, K)."""
         W, b = self.unpack(theta)
@@ -169,25 +197,32 @@ class SoftmaxLayer:
             raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
         return np.einsum("nd,...kd->...nk", X, W) + b[..., None, :]
 
-    def predict_proba(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Class probabilities, shape (..., N, K)."""
-        Z = self.logits(theta, X)
-        Z = Z - Z.max(axis=-1, keepdims=True)
-        E = np.exp(Z)
-        return E / E.sum(axis=-1, keepdims=True)
 
-    def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
-        return np.argmax(self.logits(theta, X), axis=-1)
+class ObjectiveMethods:
+    """Shared tail of every objective ``fun(θ) -> (loss, grad)``: ridge, checks, shapes."""
 
-    def accuracy(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Fraction of correctly classified samples, shape (...)."""
-        X, y = check_Xy(X, y, self.n_classes)
-        acc = np.mean(self.predict(theta, X) == y, axis=-1)
-        return float(acc) if np.ndim(acc) == 0 else acc
+    ridge: float
+
+    def _finish(self, theta: np.ndarray, theta2: np.ndarray, loss: np.ndarray, grad: np.ndarray):
+        """Add the ridge term, refuse non-finite results, restore θ's batch shape."""
+        if self.ridge:
+            loss = loss + 0.5 * self.ridge * np.einsum("bi,bi->b", theta2, theta2)
+            grad += self.ridge * theta2
+        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
+            raise FloatingPointError("the loss or its gradient is not finite: |θ| is too large for float64")
+        loss = loss.reshape(theta.shape[:-1])
+        return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
+
+    def loss(self, theta: ArrayLike) -> np.ndarray | float:
+        """Loss only, shape (...)."""
+        return self(theta)[0]
+
+    def grad(self, theta: ArrayLike) -> np.ndarray:
+        """Gradient only, shape (..., n)."""
+        return self(theta)[1]
 
 
-class SoftmaxObjective:
+class SoftmaxObjective(ObjectiveMethods):
     """``fun(θ) -> (loss, grad)`` for a :class:`SoftmaxLayer` on fixed data.
 
     Call it with θ of shape (..., n); it returns the mean cross-entropy (plus the
@@ -289,18 +324,4 @@ class SoftmaxObjective:
         grad[:, : K * d] = Ga[:, :, :d].transpose(1, 0, 2).reshape(B, K * d)
         grad[:, K * d :] = Ga[:, :, d].T
         grad -= self.c
-        if self.ridge:
-            loss = loss + 0.5 * self.ridge * np.einsum("bi,bi->b", theta2, theta2)
-            grad += self.ridge * theta2
-        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
-            raise FloatingPointError("the loss overflowed: |θ| is too large for float64 logits")
-        loss = loss.reshape(theta.shape[:-1])
-        return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
-
-    def loss(self, theta: ArrayLike) -> np.ndarray | float:
-        """Loss only, shape (...)."""
-        return self(theta)[0]
-
-    def grad(self, theta: ArrayLike) -> np.ndarray:
-        """Gradient only, shape (..., n)."""
-        return self(theta)[1]
+        return self._finish(theta, theta2, loss, grad)
