@@ -4,7 +4,7 @@ Run after building the book:  pytest browser_tests
 (needs Debian's chromium and chromium-driver, and selenium from PyPI).
 
 For every HTML page of ``_build/html`` served on 127.0.0.1 it checks that MathJax
-rendered every math node without a TeX error, every image loaded, no raw ``$$`` or
+rendered every math node without a TeX error, every image loaded and has alt text, no raw ``$$`` or
 ``\\(`` is left in the text, the console has no error, and nothing was requested from
 any host but 127.0.0.1 (other hosts are unresolvable for the browser, so a CDN
 dependency fails here too).
@@ -113,6 +113,10 @@ def test_page_renders(server, browser, page):
         "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);"
     )
     assert not broken, f"images that did not load on {page}: {broken}"
+    no_alt = browser.execute_script(
+        "return [...document.images].filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src);"
+    )
+    assert not no_alt, f"images without alt text on {page}: {no_alt}"
 
     text = browser.execute_script(
         "const main = document.querySelector('main') || document.body;"
