@@ -57,8 +57,10 @@ def l1_path(
     For each C, scikit-learn's ``LogisticRegression(l1_ratio=1, C=C, solver="saga")``
     minimises ``C Σ_i CE_i + ‖W‖₁`` (the intercepts are not penalised;
     Pedregosa et al. 2011).
-    The fit is mapped to θ; its nonzeros are counted as they are (the three intercepts are
-    almost always nonzero).  The path runs from small to large C with warm starts.
+    The fit is mapped to θ; its nonzeros are counted as they are (the intercepts are
+    almost always nonzero).  For two classes scikit-learn fits one logistic vector w; it is
+    the softmax network with rows (0, w), which has the same predictions and loss.  The
+    path runs from small to large C with warm starts.
 
     Parameters
     ----------
@@ -110,6 +112,8 @@ def l1_path(
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         coef = np.asarray(clf.coef_, dtype=np.float64)
         icpt = np.asarray(clf.intercept_, dtype=np.float64)
+        if K == 2 and coef.shape == (1, d):  # one logistic vector = softmax with a zero first class
+            coef, icpt = np.vstack([np.zeros(d), coef]), np.concatenate([[0.0], icpt])
         if coef.shape != (K, d):
             raise ValueError(f"expected a multinomial fit with coef_ of shape ({K}, {d}), got {coef.shape}")
         theta = model.pack(coef, icpt)

@@ -65,3 +65,14 @@ def test_htp_fixed_point_and_counts(iris, model):
         htp(model, iris.X_train, iris.y_train, il.random_sparse_init(15, 5, seed=0), 4, 0.5)
     with pytest.raises(ValueError):
         htp(model, iris.X_train, iris.y_train, theta0, 4, -1.0)
+
+
+def test_l1_path_two_classes_maps_to_softmax_with_zero_row():
+    sp = il.load_split("breast_cancer")
+    model = il.SoftmaxLayer(sp.n_features, 2)
+    table = il.l1_path(model, sp.X_train, sp.y_train, [0.05, 1.0], refit=False, max_iter=300, tol=1e-3)
+    for theta, nnz in zip(table.theta, table.nnz, strict=True):
+        W, b = model.unpack(theta)
+        assert np.all(W[0] == 0) and b[0] == 0  # the reference class is the zero row
+        assert np.count_nonzero(theta) == nnz
+    assert table.nnz.iloc[0] < table.nnz.iloc[1]  # weaker penalty, more nonzeros
