@@ -58,6 +58,21 @@ def check_step(step: ArrayLike, n_runs: int | None = None) -> np.ndarray:
     return arr
 
 
+def seeded_batch(seed: int | Sequence[int] | np.random.Generator | None, size: int | None) -> tuple:
+    """The random generator for ``seed`` and the batch size for ``size`` (1 when None).
+
+    Raises
+    ------
+    ValueError
+        ``size`` < 1.
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    B = 1 if size is None else int(size)
+    if B < 1:
+        raise ValueError(f"size must be >= 1, got {size}")
+    return rng, B
+
+
 def random_sparse_init(
     n: int,
     s: int,
@@ -93,10 +108,7 @@ def random_sparse_init(
         raise ValueError(f"law must be 'normal' or 'uniform', got {law!r}")
     if not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be finite and > 0, got {scale}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    B = 1 if size is None else int(size)
-    if B < 1:
-        raise ValueError(f"size must be >= 1, got {size}")
+    rng, B = seeded_batch(seed, size)
     idx = np.argsort(rng.random((B, n)), axis=1)[:, :s]
     if law == "normal":
         values = rng.normal(0.0, scale, (B, s))

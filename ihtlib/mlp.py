@@ -57,6 +57,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .data import check_X, check_Xy
+from .iht import seeded_batch
 from .model import ClassifierMethods, ObjectiveMethods, check_theta
 from .thresholding import check_s
 
@@ -275,10 +276,7 @@ class MLP(ClassifierMethods):
         s = check_s(s, self.n_params)
         if not (np.isfinite(bias_scale) and bias_scale > 0):
             raise ValueError(f"bias_scale must be finite and > 0, got {bias_scale}")
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        B = 1 if size is None else int(size)
-        if B < 1:
-            raise ValueError(f"size must be >= 1, got {size}")
+        rng, B = seeded_batch(seed, size)
         n_w = np.array([fo * fi for fi, fo in zip(self.sizes[:-1], self.sizes[1:], strict=True)])
         total_w = int(n_w.sum())
         k = self._allocate(min(s, total_w), n_w)

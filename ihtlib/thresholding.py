@@ -18,7 +18,7 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["check_s", "check_s_per_row", "hard_threshold", "hard_threshold_set", "support", "top_s_indices"]
+__all__ = ["check_s", "check_s_per_row", "hard_threshold", "hard_threshold_set", "support"]
 
 
 def check_s(s: int, n: int) -> int:
@@ -67,25 +67,6 @@ def _check_v(v: ArrayLike) -> np.ndarray:
     if not np.all(np.isfinite(v)):
         raise ValueError("v contains NaN or infinite values; hard thresholding needs finite entries")
     return v
-
-
-def top_s_indices(v: ArrayLike, s: int) -> np.ndarray:
-    """Indices of the s largest magnitudes along the last axis, ties to the lower index.
-
-    Parameters
-    ----------
-    v : array_like, shape (..., n)
-    s : int, 1 <= s <= n
-
-    Returns
-    -------
-    ndarray of int, shape (..., s)
-        Ordered by decreasing magnitude (equal magnitudes by increasing index).
-    """
-    v = _check_v(v)
-    s = check_s(s, v.shape[-1])
-    # A stable sort of -|v| puts equal magnitudes in index order.
-    return np.argsort(-np.abs(v), axis=-1, kind="stable")[..., :s]
 
 
 def hard_threshold(v: ArrayLike, s: int | ArrayLike) -> np.ndarray:
