@@ -1,0 +1,41 @@
+"""The chapters' sources read the same in the HTML book and in JupyterLab.
+
+JupyterLab (with or without jupyterlab-myst) knows neither the book's former MathJax macros nor
+Sphinx's ``{doc}`` role, so chapter sources use plain LaTeX and Markdown links to other pages.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.md"))
+OLD_MACROS = re.compile(r"\\(norm|zeronorm|inner|R|Hs|Cs|Ltwos|Lhat|supp|argmin|grad)(?![A-Za-z])")
+
+
+def markdown_of(path: Path) -> str:
+    if path.suffix == ".md":
+        return path.read_text(encoding="utf-8")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_no_custom_math_macros(path):
+    found = sorted({m.group(0) for m in OLD_MACROS.finditer(markdown_of(path))})
+    assert not found, f"{path.name} uses macros JupyterLab cannot render: {found}"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_links_between_pages_are_markdown_links(path):
+    text = markdown_of(path)
+    assert "{doc}" not in text, f"{path.name}: write [title](file.ipynb) instead of {{doc}}"
+    for target in re.findall(r"\]\(([\w.-]+\.(?:ipynb|md))(?:#[\w-]*)?\)", text):
+        assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+def test_config_defines_no_math_macros():
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert "macros" not in config, "math macros in _config.yml would not render in JupyterLab"
