@@ -29,7 +29,7 @@ from .exhaustive import (
     softmax_hessian,
 )
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
-from .iht import IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
+from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer
 from .plotting import plot_losses, plot_ratio_histogram, plot_sweep, plot_weights
@@ -54,6 +54,7 @@ __all__ = [
     "iht",
     "random_sparse_init",
     "ht_stability",
+    "STABILITY_TOL",
     "L2sEstimate",
     "Quadratic",
     "estimate_l2s",

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 from tqdm import tqdm
 
 from .data import Split
-from .iht import IHTResult, ht_stability, iht, random_sparse_init
+from .iht import STABILITY_TOL, IHTResult, ht_stability, iht, random_sparse_init
 from .model import SoftmaxLayer
 from .rss import estimate_l2s, smoothness_bound
 from .thresholding import check_s
@@ -58,7 +58,7 @@ def sparsity_sweep(
     seed: int = 0,
     n_monte: int = 1000,
     ridge: float = 0.0,
-    stability_tol: float = 1e-3,
+    stability_tol: float = STABILITY_TOL,
     progress: bool = False,
     n_jobs: int = 1,
     init: Callable | None = None,
@@ -86,8 +86,8 @@ def sparsity_sweep(
     n_monte : int
     ridge : float
         Optional ``ridge/2 ‖θ‖²`` added to the training loss.
-    stability_tol : float
-        ``tol`` of :func:`ht_stability` (the gradient on the support must be below it).
+    stability_tol : float, default ``STABILITY_TOL`` (1e-6)
+        ``tol`` of :func:`ht_stability`, the same tolerance the book uses everywhere.
     progress : bool
         Show a progress bar over the blocks of runs.
     n_jobs : int, default 1
@@ -101,8 +101,10 @@ def sparsity_sweep(
     pandas.DataFrame
         One row per (s, start) with columns ``s, start, step, l2s, loss, train_acc,
         test_acc, nnz, support, n_iter, status, monotone, support_changed_at,
-        ht_stable, margin, theta`` (``support`` a tuple of indices, ``theta`` the final
-        parameter vector of shape (n,)).
+        grad_norm_support, stationary, ht_stable, support_locked, margin, theta``
+        (``support`` a tuple of indices, ``theta`` the final parameter vector of shape
+        (n,)); the five stability columns are the fields of :func:`ht_stability` at the
+        final point with the run's own step (``ht_stable`` is its ``is_ht_stable``).
     """
     fun = model.objective(split.X_train, split.y_train, ridge=ridge)
     levels = [check_s(s, model.n_params) for s in s_values]
@@ -144,7 +146,10 @@ def sparsity_sweep(
             status=np.concatenate([p.status for p in parts]),
             monotone=np.concatenate([p.monotone for p in parts]),
             support_changed_at=np.concatenate([p.support_changed_at for p in parts]),
-            ht_stable=stab.is_stable,
+            grad_norm_support=stab.grad_norm_support,
+            stationary=stab.is_stationary,
+            ht_stable=stab.is_ht_stable,
+            support_locked=stab.support_locked,
             margin=stab.margin,
             theta=list(theta),
         )

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from .thresholding import check_s, check_s_per_row, hard_threshold
 
-__all__ = ["IHTResult", "iht", "random_sparse_init", "StabilityReport", "ht_stability", "check_step"]
+__all__ = ["IHTResult", "iht", "random_sparse_init", "StabilityReport", "ht_stability", "STABILITY_TOL", "check_step"]
 
 #: Limits BLAS threads during IHT: on (B·K, d+1) products, extra threads only contend
 #: (measured: a B = 750 batch ran 10 times slower with two OpenBLAS threads on a busy machine).
@@ -341,69 +341,128 @@ def _run(
 
 @dataclass
 class StabilityReport:
-    """The HT-stability test at θ (theory digest §4).  Array fields for a batch of θ.
+    """The fixed-point and HT-stability test at θ (chapter 5).  Array fields for a batch of θ.
+
+    With S = supp(θ), M_s(θ) the s-th largest |θ_j| and step γ (chapter 5's definitions):
+
+    - θ is **stationary** when ‖θ‖₀ = s and ∇_S f(θ) = 0;
+    - θ is a **fixed point** of IHT when θ ∈ H_s(θ - γ∇f(θ)), i.e. ∇_S f(θ) = 0 and
+      |∇_i f(θ)| <= M_s(θ)/γ for every i ∉ S (for ‖θ‖₀ < s: ∇f(θ) = 0);
+    - a stationary θ is **HT-stable** when it is a fixed point, and **HT-unstable** when
+      |∇_i f(θ)| > M_s(θ)/γ for some i ∉ S (IHT leaves it from every start close enough);
+    - an HT-stable θ has its **support locked** when the off-support inequality is strict
+      (margin > 0); equality (a tie, margin = 0) is a *degenerate* HT-stable point.
+
+    "= 0", "<=" and "> 0" are tested up to ``tol`` (in the units of the gradient): the
+    gradient on the support counts as zero when its norm is <= tol, and a margin within
+    ±tol counts as a tie.  So every stationary point is exactly one of: support locked
+    (margin > tol), degenerate (|margin| <= tol), HT-unstable (margin < -tol).
 
     Attributes
     ----------
-    is_stable : bool or ndarray of bool
-        θ has exactly s nonzeros, ``grad_norm_support <= tol`` and ``margin > 0``
-        (the off-support inequality holds **strictly**: H_s is single-valued at
-        θ - γ∇f(θ) and its support is θ's own).
-    is_fixed_point : bool or ndarray of bool
-        θ ∈ H_s(θ - γ∇f(θ)) up to ``tol``: gradient ≈ 0 on the support and
-        ``max_grad_off_support <= threshold + tol``.
-    grad_norm_support : float or ndarray
-        ‖∇_S f(θ)‖₂ over the support S.
-    max_grad_off_support : float or ndarray
+    is_stationary : bool or ndarray of bool, shape (B,)
+        ‖θ‖₀ = s and ``grad_norm_support <= tol``.
+    is_fixed_point : bool or ndarray of bool, shape (B,)
+        ``grad_norm_support <= tol`` and ``margin >= -tol`` (θ ∈ H_s(θ - γ∇f(θ)) up to tol).
+    is_ht_stable : bool or ndarray of bool, shape (B,)
+        Stationary and a fixed point.
+    is_ht_unstable : bool or ndarray of bool, shape (B,)
+        Stationary and ``margin < -tol``.
+    support_locked : bool or ndarray of bool, shape (B,)
+        Stationary and ``margin > tol``: no coordinate off the support can enter nearby.
+    nnz : int or ndarray of int, shape (B,)
+        ‖θ‖₀.
+    grad_norm_support : float or ndarray, shape (B,)
+        ‖∇_S f(θ)‖₂.
+    max_grad_off_support : float or ndarray, shape (B,)
         max_{i ∉ S} |∇_i f(θ)| (0 if S is everything).
-    min_abs_support : float or ndarray
+    min_abs_support : float or ndarray, shape (B,)
         M_s(θ), the s-th largest |θ_j| (0 when θ has fewer than s nonzeros).
-    threshold : float or ndarray
-        ``min_abs_support / step``.
-    margin : float or ndarray
-        ``threshold - max_grad_off_support``; positive means no coordinate off the
-        support can enter.
+    threshold : float or ndarray, shape (B,)
+        ``min_abs_support / step``, the largest off-support |∇_i f| a fixed point allows.
+    margin : float or ndarray, shape (B,)
+        ``threshold - max_grad_off_support``.
+    tol : float
+        The tolerance used.
     """
 
-    is_stable: np.ndarray | bool
+    is_stationary: np.ndarray | bool
     is_fixed_point: np.ndarray | bool
+    is_ht_stable: np.ndarray | bool
+    is_ht_unstable: np.ndarray | bool
+    support_locked: np.ndarray | bool
+    nnz: np.ndarray | int
     grad_norm_support: np.ndarray | float
     max_grad_off_support: np.ndarray | float
     min_abs_support: np.ndarray | float
     threshold: np.ndarray | float
     margin: np.ndarray | float
+    tol: float
+
+
+#: Default tolerance of :func:`ht_stability`.  IHT stops when no coordinate moves by more
+#: than ``tol`` (1e-8 by default); then ‖∇_S f‖ = ‖θ^{k+1} - θ^k‖_S / γ is at most about
+#: √s · 1e-8 / γ, far below 1e-6 for the book's steps (γ of order 1) and sizes (s <= 65).
+STABILITY_TOL = 1e-6
 
 
 def ht_stability(
-    grad_fn: Callable, theta: ArrayLike, s: int | ArrayLike, step: ArrayLike, tol: float = 1e-6
+    fun: Callable, theta: ArrayLike, s: int | ArrayLike, step: ArrayLike, tol: float = STABILITY_TOL
 ) -> StabilityReport:
-    """Test whether θ is an HT-stable fixed point of IHT with step γ.
+    """Classify θ: stationary, fixed point of IHT with step γ, HT-stable or HT-unstable.
 
     Parameters
     ----------
-    grad_fn : callable
-        ``grad_fn(θ)`` returning the gradient of shape (..., n), or a pair
-        ``(loss, grad)`` (so an objective such as ``model.objective(X, y)`` works).
+    fun : callable
+        ``fun(θ)`` returning the gradient of shape (..., n), or a pair ``(loss, grad)``
+        (so an objective such as ``model.objective(X, y)`` works).
     theta : array_like, shape (n,) or (B, n)
+        The point(s) to test, each with at most s nonzeros.
     s : int, or array of int of shape (B,)
         The sparsity level (one per point of a batch, if they differ).
     step : float, or array of shape (B,)
         The step size γ the fixed point is tested for.
-    tol : float, default 1e-6
-        Tolerance for "the gradient vanishes on the support".
+    tol : float, default ``STABILITY_TOL`` (1e-6)
+        Tolerance, in units of the gradient, for "∇_S f = 0" and for a tie (see
+        :class:`StabilityReport`).
 
     Returns
     -------
     StabilityReport
+        Scalar fields for θ of shape (n,), arrays of shape (B,) for a batch.
+
+    Raises
+    ------
+    ValueError
+        θ of the wrong shape, with NaN or infinite entries, or with more than s nonzeros
+        (it is not in C_s); a negative or non-finite ``tol``; a gradient of the wrong shape
+        or not finite.
+    TypeError
+        ``s`` not an integer, ``step`` not a number.
     """
     theta = np.asarray(theta, dtype=np.float64)
-    if theta.ndim not in (1, 2):
+    if theta.ndim not in (1, 2) or theta.shape[-1] == 0:
         raise ValueError(f"theta must have shape (n,) or (B, n), got {theta.shape}")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("theta contains NaN or infinite values")
     n = theta.shape[-1]
     s = check_s_per_row(s, n, theta.shape[:-1])
     step = check_step(step, None if theta.ndim == 1 else theta.shape[0])
-    g = grad_fn(theta)
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)) or not (
+        np.isfinite(tol) and tol >= 0
+    ):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    nnz = np.count_nonzero(theta, axis=-1)
+    if np.any(nnz > s):
+        raise ValueError(
+            f"theta has {np.max(nnz)} nonzeros, more than s={np.max(s)}: it is not in C_s; "
+            "pass hard_threshold(theta, s) or the sparsity level theta was trained with"
+        )
+    g = fun(theta)
     g = np.asarray(g[1] if isinstance(g, tuple) else g, dtype=np.float64)
+    if g.shape != theta.shape or not np.all(np.isfinite(g)):
+        raise ValueError(f"the gradient at theta must be finite with shape {theta.shape}, got shape {g.shape}")
+
     on = theta != 0
     grad_norm = np.sqrt(np.sum(np.where(on, g, 0.0) ** 2, axis=-1))
     max_off = np.max(np.where(on, 0.0, np.abs(g)), axis=-1)
@@ -411,10 +470,22 @@ def ht_stability(
     m_s = np.take_along_axis(-np.sort(-np.abs(theta), axis=-1), rank, axis=-1)[..., 0]
     threshold = m_s / step
     margin = threshold - max_off
-    nnz = np.count_nonzero(theta, axis=-1)
-    stable = (nnz == s) & (grad_norm <= tol) & (margin > 0)
-    fixed = (grad_norm <= tol) & (max_off <= threshold + tol)
-    fields = (stable, fixed, grad_norm, max_off, m_s, threshold, margin)
+
+    stationary = (nnz == s) & (grad_norm <= tol)
+    fixed = (grad_norm <= tol) & (margin >= -tol)
+    fields = (
+        stationary,
+        fixed,
+        stationary & fixed,
+        stationary & (margin < -tol),
+        stationary & (margin > tol),
+        nnz,
+        grad_norm,
+        max_off,
+        m_s,
+        threshold,
+        margin,
+    )
     if theta.ndim == 1:
-        return StabilityReport(*(f.item() for f in map(np.asarray, fields)))
-    return StabilityReport(*fields)
+        return StabilityReport(*(f.item() for f in map(np.asarray, fields)), float(tol))
+    return StabilityReport(*fields, float(tol))

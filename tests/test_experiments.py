@@ -20,7 +20,10 @@ COLUMNS = [
     "status",
     "monotone",
     "support_changed_at",
+    "grad_norm_support",
+    "stationary",
     "ht_stable",
+    "support_locked",
     "margin",
     "theta",
 ]
@@ -58,9 +61,12 @@ def test_sweep_values(sweep, model, iris, fun):
         np.testing.assert_allclose(sweep.loc[sweep.s == s, "l2s"], est.value, rtol=1e-12)
     # margins agree with a fresh HT-stability report
     sub = sweep[sweep.s == 5]
-    rep = il.ht_stability(fun, np.stack(sub.theta.to_list()), 5, sub.step.iloc[0], tol=1e-3)
+    rep = il.ht_stability(fun, np.stack(sub.theta.to_list()), 5, sub.step.iloc[0])
     np.testing.assert_allclose(sub.margin, rep.margin, rtol=1e-12)
-    np.testing.assert_array_equal(sub.ht_stable, rep.is_stable)
+    np.testing.assert_allclose(sub.grad_norm_support, rep.grad_norm_support, rtol=1e-12)
+    np.testing.assert_array_equal(sub.stationary, rep.is_stationary)
+    np.testing.assert_array_equal(sub.ht_stable, rep.is_ht_stable)
+    np.testing.assert_array_equal(sub.support_locked, rep.support_locked)
 
 
 def test_sweep_starts_from_documented_seed(model, iris, fun):

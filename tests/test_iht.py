@@ -268,7 +268,8 @@ def test_ht_stable_at_converged_planted_point(planted):
     f, n, s, step = planted["fun"], planted["n"], planted["s"], planted["step"]
     res = il.iht(f, np.zeros(n), s, step, max_iter=3000, tol=1e-12)
     rep = il.ht_stability(f, res.theta, s, step)
-    assert rep.is_stable is True and rep.is_fixed_point is True
+    assert rep.is_ht_stable is True and rep.is_fixed_point is True and rep.support_locked is True
+    assert rep.is_ht_unstable is False and rep.is_stationary is True
     assert rep.margin > 0 and rep.grad_norm_support <= 1e-6
     np.testing.assert_allclose(rep.min_abs_support, 1.0, atol=1e-6)  # smallest planted |x*_j|
 
@@ -276,7 +277,8 @@ def test_ht_stable_at_converged_planted_point(planted):
 def test_ht_unstable_at_random_sparse_point(fun, bound):
     theta = il.random_sparse_init(15, 5, seed=3)
     rep = il.ht_stability(fun, theta, 5, 1.0 / bound)
-    assert rep.is_stable is False and rep.is_fixed_point is False
+    assert rep.is_stationary is False and rep.is_fixed_point is False
+    assert rep.is_ht_stable is False and rep.is_ht_unstable is False and rep.support_locked is False
     assert rep.grad_norm_support > 1e-3
 
 
@@ -286,17 +288,18 @@ def test_ht_stability_strongly_convex_quadratic_and_tie():
     q = il.Quadratic(np.eye(4), b)
     theta = np.array([5.0, 0.0, 3.0, 0.0])
     rep = il.ht_stability(q, theta, 2, 0.5)
-    assert rep.is_stable and rep.is_fixed_point
+    assert rep.is_ht_stable and rep.is_fixed_point and rep.support_locked
     assert rep.min_abs_support == 3.0 and rep.threshold == 6.0
     assert rep.max_grad_off_support == pytest.approx(0.2) and rep.margin == pytest.approx(5.8)
-    # a tie: b = (2, 2, 0), s = 1, θ = (2, 0, 0), γ = 1 -> |∇_2 f| = 2 = M_s/γ: fixed but not stable
+    # a tie: b = (2, 2, 0), s = 1, θ = (2, 0, 0), γ = 1 -> |∇_1 f| = 2 = M_s/γ: degenerate HT-stable
     q2 = il.Quadratic(np.eye(3), np.array([2.0, 2.0, 0.0]))
     rep2 = il.ht_stability(q2, np.array([2.0, 0.0, 0.0]), 1, 1.0)
-    assert rep2.is_fixed_point is True and rep2.is_stable is False and rep2.margin == 0.0
+    assert rep2.is_fixed_point is True and rep2.is_ht_stable is True and rep2.margin == 0.0
+    assert rep2.support_locked is False and rep2.is_ht_unstable is False
     assert len(il.hard_threshold_set(np.array([2.0, 0.0, 0.0]) - q2(np.array([2.0, 0.0, 0.0]))[1], 1)) == 2
-    # fewer than s nonzeros: never stable
+    # fewer than s nonzeros: not stationary in the sense of chapter 5, so neither stable nor unstable
     rep3 = il.ht_stability(q, np.array([5.0, 0.0, 0.0, 0.0]), 2, 0.5)
-    assert rep3.min_abs_support == 0.0 and not rep3.is_stable
+    assert rep3.min_abs_support == 0.0 and not rep3.is_ht_stable and not rep3.is_stationary
 
 
 def test_ht_stability_fields_consistent(fun, bound):
@@ -314,7 +317,8 @@ def test_ht_stability_fields_consistent(fun, bound):
     # the batched report agrees with single reports
     for i in range(6):
         one = il.ht_stability(fun, thetas[i], s, step)
-        assert one.is_stable == rep.is_stable[i] and one.is_fixed_point == rep.is_fixed_point[i]
+        for flag in ("is_stationary", "is_fixed_point", "is_ht_stable", "is_ht_unstable", "support_locked"):
+            assert getattr(one, flag) == getattr(rep, flag)[i]
         for field in ("grad_norm_support", "max_grad_off_support", "min_abs_support", "threshold", "margin"):
             assert getattr(one, field) == pytest.approx(getattr(rep, field)[i], rel=1e-12, abs=1e-15)
 
@@ -324,15 +328,15 @@ def test_ht_stability_batched_at_converged_points(planted):
     res = il.iht(f, np.zeros((2, n)), s, step, max_iter=3000, tol=1e-12)
     thetas = np.vstack([res.theta[0], il.random_sparse_init(n, s, seed=1)])
     rep = il.ht_stability(f, thetas, s, step)
-    np.testing.assert_array_equal(rep.is_stable, [True, False])
-    assert rep.is_stable.shape == (2,)
+    np.testing.assert_array_equal(rep.is_ht_stable, [True, False])
+    assert rep.is_ht_stable.shape == (2,)
 
 
 def test_ht_stability_accepts_gradient_only_function(planted):
     f, s, step = planted["fun"], planted["s"], planted["step"]
     a = il.ht_stability(f, planted["x_star"], s, step)
     b = il.ht_stability(lambda th: f(th)[1], planted["x_star"], s, step)
-    assert a == b and a.is_stable
+    assert a == b and a.is_ht_stable
 
 
 # ------------------------------------------------------- result fields checked by hand
@@ -399,7 +403,8 @@ def test_ht_stable_on_iris_with_ridge(iris, model, bound):
     np.testing.assert_array_equal(res.status, "converged")
     assert res.monotone.all()
     rep = il.ht_stability(f, res.theta, 5, step)
-    np.testing.assert_array_equal(rep.is_stable, True)
+    np.testing.assert_array_equal(rep.is_ht_stable, True)
+    np.testing.assert_array_equal(rep.support_locked, True)
     assert np.all(rep.margin > 0) and np.all(rep.grad_norm_support < 1e-6)
     # a stable point is a fixed point of the iteration: one more IHT step does not move it
     again = il.iht(f, res.theta, 5, step, max_iter=1, tol=0.0)
@@ -408,13 +413,81 @@ def test_ht_stable_on_iris_with_ridge(iris, model, bound):
 
 
 def test_ht_stability_fewer_than_s_nonzeros():
-    # ‖θ‖₀ < s: θ is a fixed point only if the whole gradient vanishes, and never "stable"
+    # ‖θ‖₀ < s: θ is a fixed point only if the whole gradient vanishes; HT-stability is defined for ‖θ‖₀ = s only
     q = il.Quadratic(np.eye(3), np.array([1.0, 0.0, 0.0]))
     rep = il.ht_stability(q, np.array([1.0, 0.0, 0.0]), 2, 0.5)
-    assert rep.is_fixed_point is True and rep.is_stable is False and rep.threshold == 0.0
+    assert rep.is_fixed_point is True and rep.is_ht_stable is False and rep.threshold == 0.0
     q2 = il.Quadratic(np.eye(3), np.array([1.0, 0.5, 0.0]))
     rep2 = il.ht_stability(q2, np.array([1.0, 0.0, 0.0]), 2, 0.5)
     assert rep2.is_fixed_point is False and rep2.max_grad_off_support == 0.5
+
+
+# The four hand-built points of chapter 5's definitions, on f = ½‖θ‖² − bᵀθ with n = 3, s = 1,
+# γ = ½ and θ = (2, 0, 0): ∇f(θ) = θ − b, M_s(θ) = 2, threshold M_s/γ = 4.
+def _quadratic_point(b):
+    q = il.Quadratic(np.eye(3), np.asarray(b, dtype=float))
+    return il.ht_stability(q, np.array([2.0, 0.0, 0.0]), 1, 0.5)
+
+
+def test_ht_stability_fixed_point_with_strict_margin():
+    rep = _quadratic_point([2.0, 3.0, -1.0])  # ∇f = (0, −3, 1): off-support max 3 < 4
+    assert (rep.is_stationary, rep.is_fixed_point, rep.is_ht_stable) == (True, True, True)
+    assert (rep.is_ht_unstable, rep.support_locked) == (False, True)
+    assert rep.margin == 1.0 and rep.threshold == 4.0 and rep.max_grad_off_support == 3.0
+
+
+def test_ht_stability_tie_is_degenerate_stable():
+    rep = _quadratic_point([2.0, 4.0, 0.0])  # ∇f = (0, −4, 2): off-support max 4 = 4
+    assert (rep.is_stationary, rep.is_fixed_point, rep.is_ht_stable) == (True, True, True)
+    assert (rep.is_ht_unstable, rep.support_locked) == (False, False)
+    assert rep.margin == 0.0
+    # H_s is set-valued there: θ itself and the point on the other axis
+    theta = np.array([2.0, 0.0, 0.0])
+    members = il.hard_threshold_set(theta - 0.5 * (theta - np.array([2.0, 4.0, 0.0])), 1)
+    assert len(members) == 2
+
+
+def test_ht_stability_off_support_violation_is_unstable():
+    rep = _quadratic_point([2.0, 0.0, 5.0])  # ∇f = (0, 2, −5): off-support max 5 > 4
+    assert (rep.is_stationary, rep.is_fixed_point, rep.is_ht_stable) == (True, False, False)
+    assert (rep.is_ht_unstable, rep.support_locked) == (True, False)
+    assert rep.margin == -1.0
+    # and IHT leaves it: one step from a point 1e-6 away already changes the support
+    q = il.Quadratic(np.eye(3), np.array([2.0, 0.0, 5.0]))
+    step = il.iht(q, np.array([2.0 + 1e-6, 0.0, 0.0]), 1, 0.5, max_iter=1, tol=0.0)
+    assert il.support(step.theta) == (2,)
+
+
+def test_ht_stability_not_stationary_on_support():
+    rep = _quadratic_point([1.0, 0.0, 0.0])  # ∇f = (1, 0, 0): the gradient on the support is 1
+    assert (rep.is_stationary, rep.is_fixed_point, rep.is_ht_stable) == (False, False, False)
+    assert (rep.is_ht_unstable, rep.support_locked) == (False, False)
+    assert rep.grad_norm_support == 1.0 and rep.margin == 4.0
+
+
+def test_ht_stability_tolerance_decides_ties():
+    # a margin within ±tol is a tie; outside it the point is locked or unstable
+    q = il.Quadratic(np.eye(3), np.array([2.0, 4.0 - 1e-9, 0.0]))
+    theta = np.array([2.0, 0.0, 0.0])
+    assert il.ht_stability(q, theta, 1, 0.5).support_locked is False
+    assert il.ht_stability(q, theta, 1, 0.5, tol=1e-12).support_locked is True
+    q2 = il.Quadratic(np.eye(3), np.array([2.0, 4.0 + 1e-9, 0.0]))
+    assert il.ht_stability(q2, theta, 1, 0.5).is_ht_stable is True
+    assert il.ht_stability(q2, theta, 1, 0.5, tol=1e-12).is_ht_unstable is True
+
+
+def test_ht_stability_invalid_points():
+    q = il.Quadratic(np.eye(3), np.ones(3))
+    with pytest.raises(ValueError, match=r"^theta has 2 nonzeros, more than s=1"):
+        il.ht_stability(q, np.array([1.0, 1.0, 0.0]), 1, 0.5)
+    with pytest.raises(ValueError, match=r"^theta contains NaN"):
+        il.ht_stability(q, np.array([np.nan, 0.0, 0.0]), 1, 0.5)
+    with pytest.raises(ValueError, match=r"^tol must be a finite number >= 0"):
+        il.ht_stability(q, np.array([1.0, 0.0, 0.0]), 1, 0.5, tol=-1e-6)
+    with pytest.raises(ValueError, match=r"^tol must be a finite number >= 0"):
+        il.ht_stability(q, np.array([1.0, 0.0, 0.0]), 1, 0.5, tol=np.inf)
+    with pytest.raises(ValueError, match=r"^the gradient at theta must be finite"):
+        il.ht_stability(lambda th: np.full_like(th, np.nan), np.array([1.0, 0.0, 0.0]), 1, 0.5)
 
 
 def test_ht_stability_errors(planted):
