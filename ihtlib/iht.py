@@ -54,7 +54,7 @@ def check_step(step: ArrayLike, n_runs: int | None = None) -> np.ndarray:
     if arr.ndim > 1 or (arr.ndim == 1 and (n_runs is None or arr.shape[0] != n_runs)):
         raise ValueError(f"step must be a scalar or have one entry per run ({n_runs}), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"step must be finite and > 0 (for example 1/L2s), got {step}")
+        raise ValueError(f"step must be finite and > 0 (for example 1/L2s^val or 1/smoothness_bound), got {step}")
     return arr
 
 
@@ -205,7 +205,8 @@ def iht(
     s : int, 1 <= s <= n, or array of int of shape (B,)
         Sparsity level: number of nonzeros allowed (one level for all runs, or one per run).
     step : float or array_like of shape (B,)
-        Step size γ > 0, typically 1/L2s.
+        Step size γ > 0: at most 1/L2s^val for the descent guarantee of chapter 5 (for
+        example 1/smoothness_bound); the paper uses 1/L̂2s.
     max_iter : int, default 1000
         Iteration budget per run.
     tol : float, default 1e-8
@@ -292,7 +293,8 @@ def _run(
                 status[i], n_iter[i] = "diverged", k - 1
                 message[i] = (
                     f"diverged: the loss rose from {losses[0, i]:.4g} at the start to {new_loss[j]:.4g} at "
-                    f"iteration {k} with step {steps[i]:.4g}; use a smaller step (at most 1/L2s)"
+                    f"iteration {k} with step {steps[i]:.4g}; use a smaller step "
+                    "(at most 1/L2s^val, e.g. 1/smoothness_bound)"
                 )
             monotone[idx[bad]] = False
             new[bad], new_loss[bad] = th_a[bad], prev[bad]  # keep the last good iterate

@@ -1,18 +1,20 @@
 """Restricted strong smoothness: estimating L2s, and bounds to check the estimate.
 
-Two forms of the restricted constant (theory digest §3), for x, y with ‖x‖₀, ‖y‖₀ ≤ s:
+Two restricted constants (chapter 3), each the smallest L such that, for all x, y with
+‖x‖₀, ‖y‖₀ ≤ s:
 
-* value form:     f(y) <= f(x) + <∇f(x), y - x> + (L/2) ‖y - x‖²
-* gradient form:  ‖∇f(x) - ∇f(y)‖ <= L ‖x - y‖
+* value form, L2s^val:     f(y) <= f(x) + <∇f(x), y - x> + (L/2) ‖y - x‖²
+* gradient form, L2s^grad: ‖∇f(x) - ∇f(y)‖ <= L ‖x - y‖
 
-For a quadratic the gradient-form constant is at least the value-form one.  In general
+IHT's descent inequality (chapter 5) needs L2s^val.  For a quadratic L2s^grad >= L2s^val.  In general
 a gradient bound on the s-sparse pairs alone does not give the value form (the segment
 between two s-sparse points leaves the s-sparse set); a gradient bound on every
 2s-dimensional coordinate subspace does (chapter 3 proves it).  The Monte Carlo recipe
 (:func:`estimate_l2s`) samples the **gradient form**, and a sampled maximum can only be
-a *lower* bound on it.  :func:`smoothness_bound` and :func:`restricted_smoothness_bound`
-give *upper* bounds for softmax cross-entropy (they bound the Hessian), so
-the book can show the sandwich ``L̂ <= L2s <= bound``.
+a *lower* bound on L2s^grad (it says nothing certain about L2s^val).
+:func:`smoothness_bound` and :func:`restricted_smoothness_bound` give *upper* bounds on
+both constants for softmax cross-entropy (they bound the Hessian), so the book can show
+the sandwich ``L̂ <= L2s^grad <= bound``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class L2sEstimate:
     Attributes
     ----------
     value : float
-        L̂2s, the largest sampled ratio.
+        L̂2s, the largest sampled ratio: a lower estimate of L2s^grad.
     ratios : ndarray, shape (n_monte,)
         ‖∇f(θ₁) - ∇f(θ₂)‖ / ‖θ₁ - θ₂‖ for every sampled pair.
     s, n_monte, seed, law, scale
@@ -74,7 +76,7 @@ def estimate_l2s(
     law: str = "normal",
     scale: float = 1.0,
 ) -> L2sEstimate:
-    """Monte Carlo estimate of the restricted smoothness constant L2s.
+    """Monte Carlo estimate L̂2s of the gradient-form restricted constant L2s^grad.
 
     Draws ``n_monte`` independent pairs (θ₁, θ₂) of random s-sparse vectors (uniform
     random support, values from ``law``) and returns the largest ratio
@@ -98,7 +100,8 @@ def estimate_l2s(
     Returns
     -------
     L2sEstimate
-        ``value`` is a lower bound on the gradient-form constant over s-sparse pairs.
+        ``value`` is a lower bound on L2s^grad, the gradient-form constant over s-sparse
+        pairs; it is not a bound on L2s^val in either direction.
     """
     s = check_s(s, n_params)
     if isinstance(n_monte, bool) or not isinstance(n_monte, (int, np.integer)) or n_monte < 1:
@@ -125,7 +128,7 @@ def smoothness_bound(X: ArrayLike) -> float:
 
     ``L <= ½ λ_max((1/N) Σ_i x̃_i x̃_iᵀ)`` with ``x̃ = [x; 1]``, valid for any number of
     classes, because the Hessian is ``(1/N) Σ (diag p - p pᵀ) ⊗ x̃ x̃ᵀ`` and
-    ``λ_max(diag p - p pᵀ) <= ½``.  It bounds L2s in both forms, for every s.
+    ``λ_max(diag p - p pᵀ) <= ½``.  It bounds L2s^val and L2s^grad, for every s.
 
     Parameters
     ----------
@@ -139,11 +142,12 @@ def smoothness_bound(X: ArrayLike) -> float:
 
 
 def restricted_smoothness_bound(X: ArrayLike, s: int, form: str = "value") -> float:
-    """Upper bound on L2s from coordinate sets of size 2s (softmax cross-entropy).
+    """Upper bound on L2s^val (``form="value"``) or L2s^grad (``form="gradient"``) from
+    coordinate sets of size 2s (softmax cross-entropy).
 
     The Hessian restricted to a coordinate set T is bounded by ½ I ⊗ Σ̃ restricted to
     T, which is block diagonal by class, so for the **value form**
-    ``L2s <= ½ max_{|J| = min(2s, d+1)} λ_max(Σ̃_JJ)`` over sets J of augmented features.
+    ``L2s^val <= ½ max_{|J| = min(2s, d+1)} λ_max(Σ̃_JJ)`` over sets J of augmented features.
     For the **gradient form** the whole column block of the Hessian counts; since
     ‖H v‖ <= sqrt(λ_max(H)) sqrt(vᵀ H v), it is at most the geometric mean of the
     value-form bound and :func:`smoothness_bound`.
@@ -207,9 +211,10 @@ class Quadratic:
         return loss, g
 
     def restricted_constant(self, s: int, form: str = "gradient") -> float:
-        """Exact L2s over all coordinate sets T of size min(2s, n).
+        """Exact restricted constant over all coordinate sets T of size min(2s, n).
 
-        ``form="value"``: max_T λ_max(A_TT).  ``form="gradient"``: max_T σ_max(A[:, T]).
+        ``form="value"``: L2s^val = max_T λ_max(A_TT).  ``form="gradient"``: L2s^grad =
+        max_T σ_max(A[:, T]) (every 2s-sparse d is a difference of two s-sparse points).
         """
         s = check_s(s, self.n_params)
         if form not in ("value", "gradient"):
