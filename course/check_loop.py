@@ -33,9 +33,9 @@ WRONG = {
         ("single_valued = {1: True, 2: False, 3: True}", "single_valued = {1: True, 2: True, 3: True}")],
     3: [("L_grad = np.sqrt((11 + np.sqrt(65)) / 2)", "L_grad = 2 + np.sqrt(2)")],   # the global constant
     # the book's old reading of HT-stability: a tie counted as HT-unstable
-    5: [("return abs(b2) <= 2  # SOLUTION\n\n\ndef support_locked",
-         "return abs(b2) < 2  # SOLUTION\n\n\ndef support_locked"),
-        ("return abs(b2) > 2  # SOLUTION", "return abs(b2) >= 2  # SOLUTION")],
+    5: [("return abs(b1) <= 2  # SOLUTION\n\n\ndef support_locked",
+         "return abs(b1) < 2  # SOLUTION\n\n\ndef support_locked"),
+        ("return abs(b1) > 2  # SOLUTION", "return abs(b1) >= 2  # SOLUTION")],
     8: [("ref = model.pack(W - W[2], b - b[2])", "ref = model.pack(W - W[2], b)")],  # forgot the biases
 }
 
