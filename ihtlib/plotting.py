@@ -20,7 +20,7 @@ from .experiments import summarize_sweep
 from .model import SoftmaxLayer
 from .rss import L2sEstimate
 
-__all__ = ["plot_losses", "plot_sweep", "plot_ratio_histogram", "plot_weights"]
+__all__ = ["plot_losses", "plot_sweep", "plot_ratio_histogram", "plot_weights", "plot_escape"]
 
 
 def _axes(ax: Axes, figsize: tuple[float, float]):
@@ -185,4 +185,67 @@ def plot_weights(
     ax.set_xticks(range(d + 1), feature_names + ["bias"], rotation=30, ha="right")
     ax.set_yticks(range(K), class_names)
     ax.set_title(title or f"{np.count_nonzero(M)} nonzero parameters")
+    return fig
+
+
+def plot_escape(
+    eps: ArrayLike,
+    distance: ArrayLike,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Where IHT ends against how close to a stationary point θ* it starts (log–log).
+
+    Parameters
+    ----------
+    eps : array_like, shape (E,)
+        Distances ‖θ⁰ - θ*‖ > 0 of the starts.
+    distance : array_like, shape (E, D) or (P, E, D)
+        Final distances ‖θ^K - θ*‖ of D starts (directions) at each distance, for P points θ*.
+        A distance of 0 is drawn at the bottom of the axis, ``min(eps) / 100``.
+    labels : list of P str, optional
+        One legend entry per point θ*.
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One marker per run (the P points shifted slightly sideways so that they do not hide
+        each other) and a dashed diagonal, the distance of the start: a run above it ended
+        farther from θ* than it started, a run below it came back closer.
+    """
+    eps = np.asarray(eps, dtype=np.float64)
+    distance = np.asarray(distance, dtype=np.float64)
+    if distance.ndim == 2:
+        distance = distance[None]
+    if eps.ndim != 1 or distance.ndim != 3 or distance.shape[1] != eps.size:
+        raise ValueError(
+            f"eps must have shape (E,) and distance (E, D) or (P, E, D), got {eps.shape} and {distance.shape}"
+        )
+    if not (np.all(eps > 0) and np.all(np.isfinite(eps)) and np.all(distance >= 0) and np.all(np.isfinite(distance))):
+        raise ValueError("eps must be finite and > 0, distance finite and >= 0")
+    if labels is not None and len(labels) != distance.shape[0]:
+        raise ValueError(f"{len(labels)} labels for {distance.shape[0]} points")
+    fig, ax = _axes(ax, (6, 3.8))
+    P, E, D = distance.shape
+    floor = eps.min() / 100
+    for p in range(P):
+        shift = 10.0 ** (0.06 * (p - (P - 1) / 2))
+        x = np.repeat(eps * shift, D)
+        y = np.maximum(distance[p].ravel(), floor)
+        ax.scatter(
+            x, y, s=22, alpha=0.6, marker="os^Dv"[p % 5], color=f"C{p}", label=None if labels is None else labels[p]
+        )
+    grid = np.array([eps.min(), eps.max()])
+    ax.plot(grid, grid, "k--", lw=1, label=r"distance of the start $\varepsilon$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"distance of the start $\Vert\theta^0 - \theta^*\Vert = \varepsilon$")
+    ax.set_ylabel(r"final distance $\Vert\theta^K - \theta^*\Vert$")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
     return fig

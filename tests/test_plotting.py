@@ -7,6 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import ihtlib as il
+from ihtlib.plotting import plot_escape
 
 
 @pytest.fixture(autouse=True)
@@ -108,3 +109,55 @@ def test_plot_weights_default_names(model):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["x0", "x1", "x2", "x3", "bias"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1", "2"]
     assert ax.get_title() == "t"
+
+
+def test_plot_escape():
+    eps = np.array([1e-1, 1e-4, 1e-7])
+    distance = np.array(
+        [
+            [[3.0, 3.1], [3.0, 3.2], [3.0, 3.0]],  # left from every start
+            [[1e-2, 2.0], [0.0, 2.0], [1e-9, 2.0]],  # returned from the first direction
+        ]
+    )
+    fig = plot_escape(eps, distance, labels=["unstable", "tie"], title="escape")
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert _labelled(ax) and ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert ax.get_title() == "escape"
+    points = ax.collections
+    assert len(points) == 2
+    xs, ys = [c.get_offsets()[:, 0] for c in points], [c.get_offsets()[:, 1] for c in points]
+    for p in range(2):
+        # one marker per run, in (distance, direction) order; 0 drawn at min(eps) / 100
+        np.testing.assert_allclose(ys[p], np.maximum(distance[p].ravel(), 1e-9))
+        ratio = xs[p] / np.repeat(eps, 2)
+        np.testing.assert_allclose(ratio, ratio[0])  # the same small sideways shift for all runs of a point
+    assert xs[0][0] < eps[0] < xs[1][0] and xs[1][0] / xs[0][0] < 1.5  # shifted apart, but only slightly
+    (diagonal,) = ax.get_lines()
+    np.testing.assert_allclose(diagonal.get_xdata(), [1e-7, 1e-1])
+    np.testing.assert_allclose(diagonal.get_ydata(), [1e-7, 1e-1])
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[:2] == ["unstable", "tie"] and "start" in texts[2]
+
+
+def test_plot_escape_one_point_and_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    out = plot_escape([1e-2, 1e-3], [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]], ax=axes[0])
+    assert out is fig
+    assert len(axes[0].collections) == 1 and len(axes[0].collections[0].get_offsets()) == 6
+    assert len(axes[1].collections) == 0
+
+
+@pytest.mark.parametrize(
+    "eps, distance, labels",
+    [
+        ([1e-1, 1e-2], np.ones((3, 2)), None),  # 3 distances of starts, 2 eps
+        ([1e-1, 0.0], np.ones((2, 2)), None),  # eps must be > 0
+        ([1e-1, 1e-2], -np.ones((2, 2)), None),  # distances are >= 0
+        ([1e-1, 1e-2], np.full((2, 2), np.nan), None),
+        ([1e-1, 1e-2], np.ones((2, 2, 2)), ["only one"]),
+    ],
+)
+def test_plot_escape_rejects_bad_input(eps, distance, labels):
+    with pytest.raises(ValueError):
+        plot_escape(eps, distance, labels=labels)
