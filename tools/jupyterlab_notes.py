@@ -1,0 +1,166 @@
+"""Add the JupyterLab-only cells to chapter notebooks (idempotent; the HTML book does not change).
+
+Run:  python tools/jupyterlab_notes.py book/02-hard-thresholding.ipynb ...   rewrite these chapters
+      python tools/jupyterlab_notes.py --check book/*.ipynb                  exit 1 if any would change
+
+In JupyterLab with jupyterlab-myst the chapters render well (math, proof boxes, exercises, folded
+solutions, links between chapters), but three things of the HTML book have no counterpart there:
+figure captions live in cell metadata (``mystnb.figure.caption``) and are invisible; ``{cite}``
+shows the bare key (jupyterlab-myst reads no ``.bib`` file); ``{term}`` is not linked to the
+glossary.  This script adds, to each chapter, markdown cells that only JupyterLab shows:
+
+* a note at the very top (above the title): how to read the chapter in JupyterLab, what differs from the
+  HTML book (numbering within the notebook, folded solutions, citation keys, captions in cells);
+* after every figure cell, its caption (``**Figure.** ...``) taken from the cell's metadata;
+* at the end, if the chapter cites anything, a *References* cell resolving each cited key from
+  ``references.bib`` in the order of first citation.
+
+Every added cell carries the tag ``remove-cell`` (so myst-nb leaves it out of the HTML book, and
+Jupyter Book's output stays identical and warning-free; nbval checks code cells only) and the
+metadata ``"ihtbook": {"jupyterlab": KIND}``.  A run first removes every cell so marked and then
+adds them afresh, so running it twice changes nothing and a changed caption or citation is picked
+up on the next run.  Notebooks are written as nbformat writes them (JSON, indent 1, UTF-8).
+Plain Markdown only: the cells read the same with or without jupyterlab-myst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIB = ROOT / "references.bib"
+MARK = "ihtbook"
+CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+
+
+def parse_bib(text: str) -> dict[str, dict[str, str]]:
+    """The entries of a simple BibTeX file: {key: {field: value}} (one level of braces inside values)."""
+    entries = {}
+    for match in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", text, re.S):
+        fields = {}
+        for name, value in re.findall(r"(\w+)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\}", match.group(2)):
+            fields[name.lower()] = re.sub(r"\s+", " ", value.replace("{", "").replace("}", "")).strip()
+        entries[match.group(1)] = fields
+    return entries
+
+
+def format_reference(key: str, entry: dict[str, str]) -> str:
+    surnames = [a.split(",")[0].strip() for a in entry.get("author", "").split(" and ")]
+    etal = surnames and surnames[-1] == "others"
+    surnames = [s for s in surnames if s and s != "others"]
+    if etal:
+        authors = ", ".join(surnames) + " et al."
+    elif len(surnames) > 1:
+        authors = ", ".join(surnames[:-1]) + " and " + surnames[-1]
+    else:
+        authors = "".join(surnames)
+    ref = f"`{key}`: {authors} ({entry.get('year', 'n.d.')}). {entry.get('title', '')}."
+    if "journal" in entry:
+        venue = f"*{entry['journal']}*"
+        if "volume" in entry:
+            venue += f" {entry['volume']}" + (f"({entry['number']})" if "number" in entry else "")
+        if "pages" in entry:
+            venue += f", {entry['pages'].replace('--', '–')}"
+        ref += f" {venue}."
+    elif "eprint" in entry:
+        ref += f" {entry.get('archiveprefix', 'arXiv')}:{entry['eprint']}."
+    if "doi" in entry:
+        ref += f" doi:{entry['doi']}"
+    return ref
+
+
+def _cell(kind: str, cell_id: str, source: str) -> dict:
+    lines = source.splitlines(keepends=True)
+    return {
+        "cell_type": "markdown",
+        "id": cell_id,
+        "metadata": {MARK: {"jupyterlab": kind}, "tags": ["remove-cell"]},
+        "source": lines,
+    }
+
+
+def note_text(has_figures: bool, has_citations: bool) -> str:
+    lines = [
+        "**Reading this notebook in JupyterLab** (cells like this one are for JupyterLab only: the HTML book"
+        " leaves them out)",
+        "",
+        "- Use the reader's environment of `requirements-student.txt` (see the README): its JupyterLab has"
+        " the `jupyterlab-myst` extension, which renders the boxes, exercises and math (without it you see"
+        " raw `{prf:...}` blocks). Run the cells from top to bottom with the kernel *Python 3 (ipykernel)*.",
+        "- Definitions, theorems, exercises and equations are numbered within this notebook (Definition 1"
+        " here is Definition 3.1 in the HTML book). Solutions are folded: click *Solution* to open one."
+        " Glossary terms are not linked.",
+    ]
+    if has_citations:
+        lines.append(
+            "- Citations show their key, for example `damadi2024iht`; the *References* cell at the end lists them."
+        )
+    if has_figures:
+        lines.append("- Each figure's caption is in the cell below the figure.")
+    return "\n".join(lines) + "\n"
+
+
+def _short_id(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)[:40]
+
+
+def jupyterlab_cells(nb: dict, bib: dict[str, dict[str, str]]) -> dict:
+    """Return ``nb`` with its JupyterLab-only cells removed and added afresh."""
+    cells = [c for c in nb["cells"] if MARK not in c.get("metadata", {})]
+    out = []
+    keys: list[str] = []
+    has_figures = False
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            for group in CITE.findall("".join(cell["source"])):
+                keys += [k.strip() for k in group.split(",") if k.strip() and k.strip() not in keys]
+    for cell in cells:
+        out.append(cell)
+        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+        if cell["cell_type"] == "code" and figure.get("caption"):
+            has_figures = True
+            name = figure.get("name") or cell.get("id", str(len(out)))
+            out.append(_cell("caption", "jl-caption-" + _short_id(name), f"**Figure.** {figure['caption']}\n"))
+    missing = [k for k in keys if k not in bib]
+    if missing:
+        raise KeyError(f"cited but not in {BIB.name}: {missing}")
+    # the note goes first, above the chapter's title
+    out.insert(0, _cell("note", "jl-note", note_text(has_figures, bool(keys))))
+    if keys:
+        refs = "\n".join(f"- {format_reference(k, bib[k])}" for k in keys)
+        out.append(_cell("references", "jl-references", f"**References** cited in this chapter\n\n{refs}\n"))
+    return dict(nb, cells=out)
+
+
+def dumps(nb: dict) -> str:
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook would change")
+    args = parser.parse_args(argv)
+    bib = parse_bib(BIB.read_text(encoding="utf-8"))
+    stale = []
+    for path in args.notebooks:
+        old = path.read_text(encoding="utf-8")
+        new = dumps(jupyterlab_cells(json.loads(old), bib))
+        if new == old:
+            print(f"{path}: up to date")
+            continue
+        stale.append(path)
+        if args.check:
+            print(f"{path}: JupyterLab cells missing or out of date (run python tools/jupyterlab_notes.py {path})")
+        else:
+            path.write_text(new, encoding="utf-8")
+            print(f"{path}: JupyterLab cells written")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
