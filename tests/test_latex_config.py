@@ -157,8 +157,11 @@ def test_math_to_unicode(tex: str, text: str) -> None:
 
 
 def test_column_widths_keep_words_whole() -> None:
+    def cell(text: str) -> tuple[float, list[float]]:
+        return len(text), [len(word) for word in text.split()]
+
     words = "the descent inequality, fixed points, HT-stability, support recovery"
-    columns = [[(words, words.split())], [("Exercise 10.1", ["Exercise", "10.1"])], [("60 min", ["60", "min"])]]
+    columns = [[cell(words)], [cell("Exercise 10.1")], [cell("60 min")]]
     widths = book_latex.column_widths(columns, line=30)
     assert widths[1] >= len("Exercise") + 1 and widths[0] >= len("HT-stability,") + 1
     assert widths[0] > widths[1] > widths[2]

@@ -125,35 +125,51 @@ def _docname_of(node: nodes.Node) -> str | None:
     return None
 
 
-def _visible_text(node: nodes.Node) -> str:
-    """Roughly the text a reader sees: inline math counted as its Unicode approximation."""
+MONO = 1.3  # a monospace character is about this much wider than an average proportional one
+
+
+def _runs(node: nodes.Node, scale: float = 1.0) -> list[tuple[str, float]]:
+    """The text a reader sees, as (text, width per character): math as its Unicode approximation."""
     if isinstance(node, nodes.math):
-        return math_to_unicode(node.astext())
+        return [(math_to_unicode(node.astext()), 1.0)]
     if isinstance(node, nodes.Text):
-        return str(node)
-    return "".join(_visible_text(child) for child in node.children)
+        return [(str(node), scale)]
+    if isinstance(node, nodes.literal):
+        scale = MONO
+    return [run for child in node.children for run in _runs(child, scale)]
 
 
-def _cell_tokens(entry: nodes.Element) -> tuple[str, list[str]]:
-    """A cell's text and its unbreakable pieces (its words)."""
-    text = " ".join(_visible_text(entry).split())
-    return text, text.split()
+def _cell_tokens(entry: nodes.Element) -> tuple[float, list[float]]:
+    """A cell's width and the widths of its unbreakable pieces (its words), in characters."""
+    words, width, total = [], 0.0, 0.0
+    for text, scale in _runs(entry):
+        for ch in text:
+            if ch.isspace():
+                if width:
+                    words.append(width)
+                width = 0.0
+            else:
+                width += scale
+            total += scale
+    if width:
+        words.append(width)
+    return total, words
 
 
-def column_widths(columns: list[list[tuple[str, list[str]]]], line: int = 90) -> list[int]:
+def column_widths(columns: list[list[tuple[float, list[float]]]], line: int = 90) -> list[int]:
     """Relative column widths (in characters) for a table that spans ``line`` characters.
 
-    ``columns`` holds, per column, each cell's ``(text, unbreakable pieces)``.  A column gets at
-    least its longest piece; the rest of the line is shared in proportion to how much longer
+    ``columns`` holds, per column, each cell's ``(width, widths of its words)``.  A column gets
+    at least its longest word; the rest of the line is shared in proportion to how much longer
     the column's longest cell is than that minimum.
     """
-    minimum = [max((len(p) for _, pieces in col for p in pieces), default=1) + 1 for col in columns]
-    longest = [max((len(text) for text, _ in col), default=1) + 1 for col in columns]
+    minimum = [max((w for _, words in col for w in words), default=1) + 2 for col in columns]
+    longest = [max((width for width, _ in col), default=1) + 2 for col in columns]
     natural = [max(n, m) for n, m in zip(longest, minimum, strict=True)]
     if sum(natural) <= line:
-        widths = [float(n) for n in natural]
+        widths = natural
     elif sum(minimum) >= line:
-        widths = [float(m) for m in minimum]
+        widths = minimum
     else:
         slack = [n - m for n, m in zip(natural, minimum, strict=True)]
         extra = line - sum(minimum)
