@@ -131,6 +131,7 @@ Built by `python course/build.py` on {date} from commit `{commit}`.
 - `for-students/notebooks/`: one notebook per chapter with the chapter's warm-up and core exercises
   that have a checkable answer.  Replace every `...`, run the cell, then the `grader.check("...")`
   cell below it: it runs the public tests and prints which passed.  Solutions are not included.
+  The exercise links in the notebooks point to `../html/`, so keep the two folders side by side.
 - `for-students/html/`: the book without the exercise solutions (open `index.html`). {html_note}
 - `for-students/book.pdf`: the book as a PDF. {pdf_note}
 
@@ -148,7 +149,8 @@ Grade one submission, without Docker, in an environment with `ihtlib` and `otter
 
 It executes the notebook, prints the score per exercise and writes `results.json`.  For many
 submissions, loop over the files (see the book's page *For instructors*); otter's own `otter grade`
-does the same in Docker containers.
+does the same in Docker containers.  `otter run` executes the submitted code with your rights: run
+it in a throwaway account, virtual machine or container.
 
 ## Auto-checked exercises
 
