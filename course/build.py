@@ -136,7 +136,7 @@ Built by `python course/build.py` on {date} from commit `{commit}`.
 - `for-students/book.pdf`: the book as a PDF. {pdf_note}
 
 Students need the book's Python environment (the repository's `requirements-student.txt` or
-`requirements.txt`, which install `ihtlib`) plus `otter-grader` (`pip install "otter-grader>=6.1,<8"`).
+`requirements.txt`, which install `ihtlib`) plus `otter-grader` (`pip install "otter-grader>=7.0,<8"`).
 
 ## For instructors (keep this folder)
 
