@@ -338,7 +338,8 @@ def _config_inited(app: Sphinx, config: Config) -> None:
     config.latex_domain_indices = False          # sphinx-proof's "Proof Index" of labels
     config.jblatex_show_tocs = False              # the PDF has its own table of contents
     elements = dict(config.latex_elements or {})
-    elements.setdefault("tocdepth", r"\setcounter{tocdepth}{1}")
+    elements.setdefault("tocdepth", r"\setcounter{tocdepth}{1}")   # chapters and sections
+    elements.setdefault("extraclassoptions", "openany")             # no blank pages before chapters
     preamble = elements.get("preamble", "")
     if r"\usepackage{booklatex}" not in preamble:
         # after sphinx-jupyterbook-latex's part of the preamble (unicode-math, ucharclasses)
