@@ -22,6 +22,9 @@ The solution-free HTML is copied from ``_build/course/_build/html`` (``--html-di
 _build/course`` (executes every chapter: minutes).  Missing HTML or PDF is reported, in the output and
 in the pack's README, and does not stop the build.
 
+When an exercise changes in a chapter, ``tests/test_course.py`` fails until the master is brought in
+line and ``python course/build.py --update-exercise-hashes --chapters N`` records the new text.
+
 Grade one submission without Docker::
 
     otter run -a <out>/for-instructors/autograder/ch02-hard-thresholding-autograder.zip submission.ipynb
@@ -30,6 +33,7 @@ Grade one submission without Docker::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -75,6 +79,43 @@ def questions(master: Path) -> list[dict]:
         elif in_tests and cell["cell_type"] == "code" and current is not None:
             current["hidden" if re.match(r"#\s*hidden\b", first, re.I) else "public"] += 1
     return out
+
+
+def chapter_of(master: Path) -> Path:
+    """The chapter notebook ``book/NN-*.ipynb`` a master ``course/chNN-*.ipynb`` belongs to."""
+    (chapter,) = BOOK.glob(f"{master.name[2:4]}-*.ipynb")
+    return chapter
+
+
+def exercise_texts(chapter: Path) -> dict[str, str]:
+    """label -> text (whitespace collapsed, options dropped) of every ```{exercise} block of a chapter."""
+    cells = json.loads(chapter.read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    found = {}
+    for block in re.findall(r"```\{exercise\}\n(.*?)\n```", text, re.S):
+        label = re.search(r"^:label:\s*(\S+)", block, re.M)
+        if label:
+            body = "\n".join(line for line in block.splitlines() if not line.startswith(":"))
+            found[label.group(1)] = " ".join(body.split())
+    return found
+
+
+def exercise_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def update_exercise_hashes(master: Path) -> dict[str, str]:
+    """Record in the master's metadata the hash of each exercise it copies, as the chapter has it now.
+
+    ``tests/test_course.py`` compares these with the chapter, so an exercise edited in the chapter
+    fails a test until someone has re-read it, brought the master in line and run this again.
+    """
+    nb = json.loads(master.read_text(encoding="utf-8"))
+    texts = exercise_texts(chapter_of(master))
+    hashes = {q["label"]: exercise_hash(texts[q["label"]]) for q in questions(master)}
+    nb["metadata"].setdefault("course", {})["exercise_sha256"] = hashes
+    master.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return hashes
 
 
 def _rewrite_links(notebook: Path) -> None:
@@ -207,7 +248,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="the solution-free HTML to copy (default: _build/course/_build/html)")
     parser.add_argument("--pdf", type=Path, default=ROOT / "_build" / "book.pdf",
                         help="the PDF to copy (default: _build/book.pdf)")
+    parser.add_argument("--update-exercise-hashes", action="store_true", help="after re-reading exercises "
+                        "that changed in the chapters and updating the masters: record the chapters' current "
+                        "exercise texts in the masters (checked by tests/test_course.py), then stop")
     args = parser.parse_args(argv)
+
+    if args.update_exercise_hashes:
+        for master in masters(args.chapters):
+            print(master.name, update_exercise_hashes(master))
+        return 0
 
     start = time.time()
     out = args.out.resolve()

@@ -2,7 +2,8 @@
 
 Each master holds exercises of its chapter in otter-grader's assign format.  These tests check the
 parts that can drift when the chapters change: every question names an existing warm-up or core
-exercise of the same chapter and links to it, has public and hidden tests and a marked solution,
+exercise of the same chapter and links to it, the chapter's text of that exercise is the one the
+master copied (a stored hash), every question has public and hidden tests and a marked solution,
 and the count table of the instructors page agrees with the masters.  Running the masters (otter
 assign, otter run) is the job of `.ci/course`.
 """
@@ -28,24 +29,6 @@ def _load_build():
 build = _load_build()
 
 
-def _chapter_file(master: Path) -> Path:
-    (chapter,) = (ROOT / "book").glob(f"{master.name[2:4]}-*.ipynb")
-    return chapter
-
-
-def _exercises(chapter: Path) -> dict[str, str]:
-    """label -> the first line of text of each ```{exercise} block in a chapter."""
-    cells = json.loads(chapter.read_text())["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    found = {}
-    for block in re.findall(r"```\{exercise\}\n(.*?)\n```", text, re.S):
-        label = re.search(r":label:\s*(\S+)", block)
-        if label:
-            body = "\n".join(line for line in block.splitlines() if not line.startswith(":")).strip()
-            found[label.group(1)] = body.splitlines()[0] if body else ""
-    return found
-
-
 def test_there_is_a_master_per_chapter():
     assert [m.name[:4] for m in MASTERS] == [f"ch{i:02d}" for i in range(1, 11)]
 
@@ -56,8 +39,8 @@ def test_master_matches_its_chapter(master):
     config = "".join(cells[0]["source"])
     assert cells[0]["cell_type"] == "raw" and config.startswith("# ASSIGNMENT CONFIG")
     assert re.search(rf"^name:\s*{re.escape(master.stem)}\s*$", config, re.M), "assignment name = file name"
-    chapter = _chapter_file(master)
-    exercises = _exercises(chapter)
+    chapter = build.chapter_of(master)
+    exercises = {label: text.split(") ")[0] for label, text in build.exercise_texts(chapter).items()}
     qs = build.questions(master)
     assert qs, "a master without questions"
     markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
@@ -69,6 +52,20 @@ def test_master_matches_its_chapter(master):
         assert q["points"] == q["public"] + q["hidden"], f"{q['name']}: one point per test"
     solutions = [c for c in cells if c["cell_type"] == "code" and "SOLUTION" in "".join(c["source"])]
     assert len(solutions) == len(qs), "one solution cell (with # SOLUTION markers) per question"
+
+
+@pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
+def test_master_copies_the_current_exercise_text(master):
+    """Each master records a hash of the exercises it copies; an edit in the chapter shows up here."""
+    stored = json.loads(master.read_text())["metadata"]["course"]["exercise_sha256"]
+    texts = build.exercise_texts(build.chapter_of(master))
+    changed = [label for label, digest in stored.items() if build.exercise_hash(texts[label]) != digest]
+    assert not changed, (
+        f"exercise(s) {changed} changed in {build.chapter_of(master).name} since course/{master.name} copied "
+        f"them: bring the master's statement, solution and tests in line, then run "
+        f"`python course/build.py --update-exercise-hashes --chapters {int(master.name[2:4])}`"
+    )
+    assert set(stored) == {q["label"] for q in build.questions(master)}
 
 
 def test_masters_use_the_current_stability_api():
