@@ -28,8 +28,8 @@ cell, and fails on
 
 It also checks that ``jupyter labextension list`` calls jupyterlab-myst compatible, that a link to
 another chapter opens that chapter in JupyterLab, and that the chapters in ``book/`` were not
-touched.  JupyterLab is stopped at the end.  ``IHT_JUPYTERLAB_SHOTS=DIR`` saves a PNG of every
-chapter's first screen in DIR.
+touched.  JupyterLab is stopped at the end.  ``IHT_JUPYTERLAB_SHOTS=DIR`` saves PNGs of every
+chapter in DIR: its first screen, its first proof box and its first (folded) solution.
 """
 
 from __future__ import annotations
@@ -224,6 +224,16 @@ def test_chapter_renders_in_jupyterlab(lab, browser, chapter):
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(Path(SHOTS) / f"{Path(chapter).stem}.png"))
+        # and the first proof box, and the first (folded) solution, if the chapter has them
+        for what, selector in (("box", ".myst-proof"), ("solution", "details")):
+            found = browser.execute_script(
+                "const n = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell '"
+                "  + arguments[0]); if (n) n.scrollIntoView({block: 'center'}); return !!n;",
+                selector,
+            )
+            if found:
+                time.sleep(0.5)
+                browser.save_screenshot(str(Path(SHOTS) / f"{Path(chapter).stem}-{what}.png"))
     page = browser.execute_script(
         "const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');"
         "const md = [...p.querySelectorAll('.jp-MarkdownCell .myst')];"
@@ -253,6 +263,8 @@ def test_chapter_renders_in_jupyterlab(lab, browser, chapter):
 
     cells = _cells(chapter)
     markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    # jupyterlab-myst shows {doc}`target` as plain, dead text: look for it in the source
+    assert "{doc}" not in markdown, f"{chapter}: {{doc}} does not work in JupyterLab; write [title](file.ipynb)"
     n_solutions = len(SOLUTION.findall(markdown))
     assert len(page["solutions"]) == n_solutions, (
         f"{chapter}: {n_solutions} solutions in the source but {len(page['solutions'])} folded ones in JupyterLab"

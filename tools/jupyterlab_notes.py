@@ -15,6 +15,9 @@ glossary.  This script adds, to each chapter, markdown cells that only JupyterLa
 * at the end, if the chapter cites anything, a *References* cell resolving each cited key from
   ``references.bib`` in the order of first citation.
 
+It also sets the kernel's display name to ipykernel's own, "Python 3 (ipykernel)", so that opening
+a chapter does not mark it modified.
+
 Every added cell carries the tag ``remove-cell`` (so myst-nb leaves it out of the HTML book, and
 Jupyter Book's output stays identical and warning-free; nbval checks code cells only) and the
 metadata ``"ihtbook": {"jupyterlab": KIND}``.  A run first removes every cell so marked and then
@@ -133,7 +136,12 @@ def jupyterlab_cells(nb: dict, bib: dict[str, dict[str, str]]) -> dict:
     if keys:
         refs = "\n".join(f"- {format_reference(k, bib[k])}" for k in keys)
         out.append(_cell("references", "jl-references", f"**References** cited in this chapter\n\n{refs}\n"))
-    return dict(nb, cells=out)
+    metadata = dict(nb.get("metadata", {}))
+    if metadata.get("kernelspec", {}).get("name") == "python3":
+        # the name ipykernel gives its kernel: with "Python 3", JupyterLab marks the notebook
+        # modified as soon as it is opened (it rewrites the display name), before anything is run
+        metadata["kernelspec"] = dict(metadata["kernelspec"], display_name="Python 3 (ipykernel)")
+    return dict(nb, cells=out, metadata=metadata)
 
 
 def dumps(nb: dict) -> str:
