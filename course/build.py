@@ -19,7 +19,9 @@ fails if its solutions do not pass all of its own tests.  The pack it writes::
 
 The solution-free HTML is copied from ``_build/course/_build/html`` (``--html-dir``); with
 ``--build-html`` it is built first with ``IHT_HIDE_SOLUTIONS=1 jupyter-book build . --path-output
-_build/course`` (executes every chapter: minutes).  Missing HTML or PDF is reported, in the output and
+_build/course`` (executes every chapter: minutes; a first course build starts from the main build's
+execution cache ``_build/.jupyter_cache`` if there is one, so after ``jupyter-book build .`` it runs
+only what changed).  Missing HTML or PDF is reported, in the output and
 in the pack's README, and does not stop the build.
 
 When an exercise changes in a chapter, ``tests/test_course.py`` fails until the master is brought in
@@ -150,9 +152,28 @@ def assign(master: Path, out: Path, run_tests: bool = True) -> dict:
     return {"master": master.name, "seconds": time.time() - start, "questions": questions(master)}
 
 
+def seed_execution_cache(main: Path, course: Path) -> bool:
+    """Start the course build from the main build's execution cache, if it has one and the course has none.
+
+    The cache is keyed on the chapters' code cells, which the course build shares with the main
+    build, so the chapters need not run twice.  ``book/_ext/ihtlib_guard.py`` still empties the
+    copied cache if the main build ran against another ``ihtlib`` (its fingerprint file comes along).
+    """
+    src_cache, src_stamp = main / ".jupyter_cache", main / ".ihtlib-fingerprint"
+    dst_cache = course / ".jupyter_cache"
+    if not (src_cache.is_dir() and src_stamp.exists()) or dst_cache.exists():
+        return False
+    course.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src_cache, dst_cache)
+    shutil.copy(src_stamp, course / ".ihtlib-fingerprint")
+    return True
+
+
 def build_html() -> None:
     env = dict(os.environ, IHT_HIDE_SOLUTIONS="1")
-    print("building the solution-free HTML (executes every chapter) ...", flush=True)
+    if seed_execution_cache(ROOT / "_build", ROOT / "_build" / "course" / "_build"):
+        print("execution cache: starting from the main build's (_build/.jupyter_cache)")
+    print("building the solution-free HTML (executes the chapters not in the cache) ...", flush=True)
     subprocess.run(["jupyter-book", "build", ".", "--path-output", "_build/course"], cwd=ROOT, env=env, check=True)
 
 
