@@ -194,8 +194,21 @@ def browser(lab):
     driver.quit()
 
 
+def _api(lab, path: str, method: str = "GET") -> object:
+    request = urllib.request.Request(
+        f"{lab['base']}/api/{path}", method=method, headers={"Authorization": f"token {lab['token']}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
 def _open(browser, lab, chapter: str) -> None:
     """Open one chapter in a fresh workspace and wait until every markdown cell is rendered."""
+    # Leave the previous chapter and shut its kernel down: one idle kernel at a time.
+    browser.get("about:blank")
+    for session in _api(lab, "sessions"):
+        _api(lab, f"sessions/{session['id']}", "DELETE")
     browser.get_log("performance")  # drop what earlier chapters left
     stem = Path(chapter).stem
     browser.get(f"{lab['base']}/lab/workspaces/{stem}/tree/book/{chapter}?reset&token={lab['token']}")

@@ -16,7 +16,12 @@ glossary.  This script adds, to each chapter, markdown cells that only JupyterLa
   ``references.bib`` in the order of first citation.
 
 It also sets the kernel's display name to ipykernel's own, "Python 3 (ipykernel)", so that opening
-a chapter does not mark it modified.
+a chapter does not mark it modified, and it rewrites every ``{prf:ref}`label``` whose label is in
+*another* chapter (jupyterlab-myst sees one notebook and would show the bare label) as
+``{prf:ref}`Definition 3.3 <label>```: the text Sphinx renders for it, so the HTML book reads the
+same.  The number is recomputed from the other chapter's sources on every run (sphinx-proof numbers
+each kind of box per chapter: the n-th ``{prf:definition}`` of chapter 3 is Definition 3.n), so
+``--check`` catches a number gone stale after that chapter changed.
 
 Every added cell carries the tag ``remove-cell`` (so myst-nb leaves it out of the HTML book, and
 Jupyter Book's output stays identical and warning-free; nbval checks code cells only) and the
@@ -111,9 +116,56 @@ def _short_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", text)[:40]
 
 
-def jupyterlab_cells(nb: dict, bib: dict[str, dict[str, str]]) -> dict:
+PRF_BOX = re.compile(r"^(?:`{3,}|:{3,})\{prf:([a-z]+)\}")
+PRF_REF = re.compile(r"\{prf:ref\}`(?:([A-Z][a-z]+ \d+\.\d+) <([^`<>]+)>|([^`<>]+))`")
+
+
+def prf_numbers(book: Path) -> dict[str, tuple[str, str]]:
+    """{label: (chapter file, "Definition 3.3")} for the numbered boxes of every chapter in ``book``."""
+    numbers = {}
+    for path in sorted(book.glob("[0-9][0-9]-*.ipynb")):
+        chapter = int(path.name[:2])
+        counts: dict[str, int] = {}
+        kind = None
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "markdown" or MARK in cell.get("metadata", {}):
+                continue
+            for line in "".join(cell["source"]).splitlines():
+                box = PRF_BOX.match(line)
+                if box:
+                    kind = box.group(1)
+                    if kind != "proof":  # proofs are not numbered
+                        counts[kind] = counts.get(kind, 0) + 1
+                elif kind and line.startswith(":label:"):
+                    if kind != "proof" and chapter > 0:
+                        numbers[line.split()[1]] = (path.name, f"{kind.capitalize()} {chapter}.{counts[kind]}")
+                    kind = None
+                elif not line.startswith(":"):
+                    kind = None
+    return numbers
+
+
+def explicit_cross_refs(source: str, here: str, numbers: dict[str, tuple[str, str]]) -> str:
+    def fix(match: re.Match) -> str:
+        label = (match.group(2) or match.group(3)).strip()
+        where, text = numbers.get(label, (here, ""))
+        if where == here:
+            return match.group(0)  # a box of this notebook: jupyterlab-myst resolves it
+        return f"{{prf:ref}}`{text} <{label}>`"
+
+    return PRF_REF.sub(fix, source)
+
+
+def jupyterlab_cells(nb: dict, bib: dict[str, dict[str, str]], name: str = "", numbers: dict | None = None) -> dict:
     """Return ``nb`` with its JupyterLab-only cells removed and added afresh."""
     cells = [c for c in nb["cells"] if MARK not in c.get("metadata", {})]
+    if numbers:
+        for cell in cells:
+            if cell["cell_type"] == "markdown":
+                old = "".join(cell["source"])
+                new = explicit_cross_refs(old, name, numbers)
+                if new != old:
+                    cell["source"] = new.splitlines(keepends=True)
     out = []
     keys: list[str] = []
     has_figures = False
@@ -157,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     stale = []
     for path in args.notebooks:
         old = path.read_text(encoding="utf-8")
-        new = dumps(jupyterlab_cells(json.loads(old), bib))
+        numbers = prf_numbers(path.resolve().parent)
+        new = dumps(jupyterlab_cells(json.loads(old), bib, path.name, numbers))
         if new == old:
             print(f"{path}: up to date")
             continue
