@@ -70,6 +70,10 @@ Where :math:`\\varepsilon` enters
 
    Something holds.
 
+.. prf:proof::
+
+   Obvious.
+
 .. exercise::
    :label: ex-a
 
@@ -120,6 +124,12 @@ def test_references_carry_the_html_numbers(tex: tuple[str, Path]) -> None:
     assert r"\label{\detokenize{ch1:ex-a}}" in text
     assert r"\label{ch1:thm-a}" in text
     assert "Exercise 1.1" in text and "Theorem 1.1" in text   # the boxes' own titles
+
+
+def test_proofs_are_not_boxes_with_an_empty_title(tex: tuple[str, Path]) -> None:
+    text, _ = tex
+    assert "Proof. Obvious." in text
+    assert not re.search(r"\\begin\{sphinxadmonition\}\{note\}\s*\\sphinxAtStartPar", text)
 
 
 def test_figure_numbers_reset_per_chapter(tex: tuple[str, Path]) -> None:

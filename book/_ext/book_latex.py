@@ -206,6 +206,7 @@ class BookLaTeXPostTransform(SphinxPostTransform):
         self._front_page()
         self._numbering()
         self._tables()
+        self._proofs()
         self._labels()
         self._references()
         self._math_in_titles()
@@ -278,6 +279,20 @@ class BookLaTeXPostTransform(SphinxPostTransform):
                 table["classes"].append("colwidths-given")
                 if isinstance(table.parent, nodes.section):
                     table["classes"].append("longtable")
+
+    # --- proofs ------------------------------------------------------------------------------
+    def _proofs(self) -> None:
+        """A proof as plain paragraphs ("Proof. ... ∎"), not a box with an empty title bar.
+
+        sphinx-proof wraps a proof in an admonition without a title; LaTeX's admonition box then
+        took the first paragraph's \\sphinxAtStartPar as its title and drew an empty header.
+        """
+        for node in list(self.document.findall(nodes.admonition)):
+            if "proof" in node["classes"] and type(node.parent).__name__ == "proof_node" \
+                    and not any(isinstance(child, nodes.title) for child in node.children):
+                block = nodes.container(classes=["proof"])
+                block.extend(node.children)
+                node.replace_self(block)
 
     # --- labels for exercises and theorem-like boxes ----------------------------------------
     def _labels(self) -> None:
