@@ -91,7 +91,7 @@ def _cell(kind: str, cell_id: str, source: str) -> dict:
     }
 
 
-def note_text(has_figures: bool, has_citations: bool) -> str:
+def note_text(has_figures: bool, has_citations: bool, chapter: int = 0) -> str:
     lines = [
         "**Reading this notebook in JupyterLab** (cells like this one are for JupyterLab only: the HTML book"
         " leaves them out)",
@@ -99,10 +99,13 @@ def note_text(has_figures: bool, has_citations: bool) -> str:
         "- Use the reader's environment of `requirements-student.txt` (see the README): its JupyterLab has"
         " the `jupyterlab-myst` extension, which renders the boxes, exercises and math (without it you see"
         " raw `{prf:...}` blocks). Run the cells from top to bottom with the kernel *Python 3 (ipykernel)*.",
-        "- Definitions, theorems, exercises and equations are numbered within this notebook (Definition 1"
-        " here is Definition 3.1 in the HTML book). Solutions are folded: click *Solution* to open one."
-        " Glossary terms are not linked.",
     ]
+    if chapter > 0:
+        lines.append(
+            "- Definitions, theorems, exercises and equations are numbered within this notebook (Definition 1"
+            f" here is Definition {chapter}.1 in the HTML book). Solutions are folded: click *Solution* to open"
+            " one. Glossary terms are not linked."
+        )
     if has_citations:
         lines.append(
             "- Citations show their key, for example `damadi2024iht`; the *References* cell at the end lists them."
@@ -178,13 +181,14 @@ def jupyterlab_cells(nb: dict, bib: dict[str, dict[str, str]], name: str = "", n
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
         if cell["cell_type"] == "code" and figure.get("caption"):
             has_figures = True
-            name = figure.get("name") or cell.get("id", str(len(out)))
-            out.append(_cell("caption", "jl-caption-" + _short_id(name), f"**Figure.** {figure['caption']}\n"))
+            label = figure.get("name") or cell.get("id", str(len(out)))
+            out.append(_cell("caption", "jl-caption-" + _short_id(label), f"**Figure.** {figure['caption']}\n"))
     missing = [k for k in keys if k not in bib]
     if missing:
         raise KeyError(f"cited but not in {BIB.name}: {missing}")
     # the note goes first, above the chapter's title
-    out.insert(0, _cell("note", "jl-note", note_text(has_figures, bool(keys))))
+    chapter = int(name[:2]) if name[:2].isdigit() else 0
+    out.insert(0, _cell("note", "jl-note", note_text(has_figures, bool(keys), chapter)))
     if keys:
         refs = "\n".join(f"- {format_reference(k, bib[k])}" for k in keys)
         out.append(_cell("references", "jl-references", f"**References** cited in this chapter\n\n{refs}\n"))
