@@ -292,6 +292,7 @@ class BookLaTeXPostTransform(SphinxPostTransform):
                     and not any(isinstance(child, nodes.title) for child in node.children):
                 block = nodes.container(classes=["proof"])
                 block.extend(node.children)
+                block.append(nodes.raw("", "\\par", format="latex"))   # a proof ending in display math
                 node.replace_self(block)
 
     # --- labels for exercises and theorem-like boxes ----------------------------------------
