@@ -58,3 +58,18 @@ def test_no_stored_output_at_rounding_level(path):
             text += "".join(data.get("text/html", "")) + "".join(data.get("text/markdown", ""))
             found += [f"cell {i}: {m}" for m in ROUNDING_LEVEL.findall(text)]
     assert not found, f"{path.name} prints values at rounding level: {found}"
+
+
+def test_jupyterlab_cells_up_to_date():
+    """Every chapter carries its JupyterLab note, caption and reference cells, and cross-chapter
+    references carry the number the other chapter gives them (tools/jupyterlab_notes.py)."""
+    import subprocess
+    import sys
+
+    chapters = [str(p) for p in sorted((ROOT / "book").glob("*.ipynb"))]
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "jupyterlab_notes.py"), "--check", *chapters],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, f"run `python tools/jupyterlab_notes.py book/*.ipynb`:\n{run.stdout}{run.stderr}"
