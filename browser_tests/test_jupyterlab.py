@@ -52,15 +52,12 @@ from urllib.parse import urlparse
 import pytest
 
 selenium = pytest.importorskip("selenium")
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from chromium import headless_chromium  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = Path(os.environ.get("IHT_BOOK_DIR", ROOT / "book"))  # another copy of book/ to test, if set
 CHAPTERS = sorted(p.name for p in BOOK.glob("*.ipynb"))
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 SHOTS = os.environ.get("IHT_JUPYTERLAB_SHOTS")
 RAW_MYST = re.compile(r"\{(?:prf:[a-z]+|[a-z]+(?:-[a-z]+)*)\}")
 SOLUTION = re.compile(r"^\s*(?:`{3,}|:{3,})\{solution(?:-start)?\}", re.M)
@@ -169,27 +166,7 @@ def lab(jupyter, digest_before, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(lab):
-    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must not look for drivers online
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-        # Every host but 127.0.0.1 is unresolvable: a chapter that needs the network fails below.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(120)
+    driver = headless_chromium("1400,1000", page_load_timeout=120)
     yield driver
     driver.quit()
 
