@@ -13,7 +13,8 @@ fails if its solutions do not pass all of its own tests.  The pack it writes::
     <out>/README.md                      what is in the pack, how to use and grade it
     <out>/for-students/notebooks/        one notebook per chapter: no solutions, grader.check cells
     <out>/for-students/html/             the book without solutions (IHT_HIDE_SOLUTIONS=1 build)
-    <out>/for-students/book.pdf          the PDF, if _build/book.pdf exists
+    <out>/for-students/book.pdf          the PDF without solutions (with --build-pdf)
+    <out>/for-instructors/book.pdf       the PDF with solutions, if _build/book.pdf exists
     <out>/for-instructors/autograder/    chNN-*-autograder.zip: hidden tests, for `otter run`
     <out>/for-instructors/solutions/     the notebooks with solutions and all tests
 
@@ -177,6 +178,17 @@ def build_html() -> None:
     subprocess.run(["jupyter-book", "build", ".", "--path-output", "_build/course"], cwd=ROOT, env=env, check=True)
 
 
+def build_pdf() -> Path:
+    """The solution-free PDF (IHT_HIDE_SOLUTIONS=1, LaTeX builder), from the course build's cache."""
+    env = dict(os.environ, IHT_HIDE_SOLUTIONS="1")
+    print("building the solution-free PDF (jupyter-book build . --builder pdflatex) ...", flush=True)
+    subprocess.run(
+        ["jupyter-book", "build", ".", "--builder", "pdflatex", "--path-output", "_build/course"],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+    return ROOT / "_build" / "course" / "_build" / "latex" / "book.pdf"
+
+
 def _copy_tree(src: Path, dst: Path) -> None:
     if dst.exists():
         shutil.rmtree(dst)
@@ -195,7 +207,7 @@ Built by `python course/build.py` on {date} from commit `{commit}`.
   cell below it: it runs the public tests and prints which passed.  Solutions are not included.
   The exercise links in the notebooks point to `../html/`, so keep the two folders side by side.
 - `for-students/html/`: the book without the exercise solutions (open `index.html`). {html_note}
-- `for-students/book.pdf`: the book as a PDF. {pdf_note}
+- `for-students/book.pdf`: the book as a PDF, without the solutions. {pdf_note}
 
 Students need the book's Python environment (the repository's `requirements-student.txt` or
 `requirements.txt`, which install `ihtlib`) plus `otter-grader` (`pip install "otter-grader>=7.0,<8"`).
@@ -204,6 +216,7 @@ Students need the book's Python environment (the repository's `requirements-stud
 
 - `for-instructors/autograder/chNN-*-autograder.zip`: public **and hidden** tests of each chapter.
 - `for-instructors/solutions/chNN-*.ipynb`: the notebooks with solutions and all tests.
+- `for-instructors/book.pdf`: the book as a PDF with the solutions. {pdf_full_note}
 
 Grade one submission, without Docker, in an environment with `ihtlib` and `otter-grader`:
 
@@ -225,7 +238,7 @@ proofs or explanations, which the exercises also ask for.
 """
 
 
-def write_readme(out: Path, results: list[dict], html_ok: bool, pdf_ok: bool) -> None:
+def write_readme(out: Path, results: list[dict], html_ok: bool, pdf_ok: bool, pdf_full_ok: bool) -> None:
     rows = []
     for r in results:
         qs = r["questions"]
@@ -243,8 +256,10 @@ def write_readme(out: Path, results: list[dict], html_ok: bool, pdf_ok: bool) ->
         date=time.strftime("%Y-%m-%d %H:%M"),
         commit=commit,
         html_note="" if html_ok else "**Missing in this build**: run `python course/build.py --build-html`.",
-        pdf_note="" if pdf_ok else "**Missing in this build**: build `_build/book.pdf` (see the README), then "
-        "rebuild the pack.",
+        pdf_note="" if pdf_ok else "**Missing in this build**: run `python course/build.py --build-html "
+        "--build-pdf` (needs TeX, see the README).",
+        pdf_full_note="" if pdf_full_ok else "**Missing in this build**: build `_build/book.pdf` (see the README), "
+        "then rebuild the pack.",
         table="\n".join(rows),
     )
     (out / "README.md").write_text(text, encoding="utf-8")
@@ -268,7 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html-dir", type=Path, default=ROOT / "_build" / "course" / "_build" / "html",
                         help="the solution-free HTML to copy (default: _build/course/_build/html)")
     parser.add_argument("--pdf", type=Path, default=ROOT / "_build" / "book.pdf",
-                        help="the PDF to copy (default: _build/book.pdf)")
+                        help="the PDF with solutions, for instructors (default: _build/book.pdf)")
+    parser.add_argument("--build-pdf", action="store_true",
+                        help="also build the solution-free PDF for students (after the solution-free HTML; "
+                        "needs TeX; about a minute with the HTML's execution cache)")
     parser.add_argument("--update-exercise-hashes", action="store_true", help="after re-reading exercises "
                         "that changed in the chapters and updating the masters: record the chapters' current "
                         "exercise texts in the masters (checked by tests/test_course.py), then stop")
@@ -306,13 +324,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"HTML without solutions: copied from {args.html_dir}")
     else:
         print(f"HTML without solutions: MISSING ({args.html_dir} not built; use --build-html)")
-    pdf_ok = args.pdf.exists()
+    student_pdf = build_pdf() if args.build_pdf else ROOT / "_build" / "course" / "_build" / "latex" / "book.pdf"
+    pdf_ok = student_pdf.exists()
     if pdf_ok:
-        shutil.copy(args.pdf, out / "for-students" / "book.pdf")
-        print(f"PDF: copied from {args.pdf}")
+        shutil.copy(student_pdf, out / "for-students" / "book.pdf")
+        print(f"PDF without solutions: copied from {student_pdf}")
     else:
-        print(f"PDF: MISSING ({args.pdf} not built)")
-    write_readme(out, results, html_ok, pdf_ok)
+        print(f"PDF without solutions: MISSING ({student_pdf} not built; use --build-pdf)")
+    pdf_full_ok = args.pdf.exists()
+    if pdf_full_ok:
+        shutil.copy(args.pdf, out / "for-instructors" / "book.pdf")
+        print(f"PDF with solutions: copied from {args.pdf}")
+    else:
+        print(f"PDF with solutions: MISSING ({args.pdf} not built)")
+    write_readme(out, results, html_ok, pdf_ok, pdf_full_ok)
     n_ex = sum(len(r["questions"]) for r in results)
     print(f"course pack: {out}  ({n_ex} auto-checked exercises, {time.time() - start:.0f} s)")
     return 0
