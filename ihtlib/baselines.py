@@ -24,9 +24,11 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+import sklearn
 from numpy.typing import ArrayLike
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.fixes import parse_version
 
 from .exhaustive import minimize_on_supports
 from .iht import check_step
@@ -34,6 +36,11 @@ from .model import SoftmaxLayer
 from .thresholding import check_s, hard_threshold
 
 __all__ = ["l1_path", "magnitude_pruning", "feature_selection", "HTPResult", "htp"]
+
+#: The ℓ1 penalty, spelled for the installed scikit-learn: ``l1_ratio=1`` from 1.8 on (where
+#: ``penalty`` is deprecated); before 1.8 ``l1_ratio`` alone is ignored with a warning and the
+#: fit is ℓ2, so there it must be ``penalty="l1"``.
+_L1_PENALTY = {"l1_ratio": 1.0} if parse_version(sklearn.__version__) >= parse_version("1.8") else {"penalty": "l1"}
 
 
 def _nnz(theta: np.ndarray) -> np.ndarray:
@@ -54,7 +61,7 @@ def l1_path(
 ) -> pd.DataFrame:
     """L1-regularised multinomial logistic regression over a path of strengths.
 
-    For each C, scikit-learn's ``LogisticRegression(l1_ratio=1, C=C, solver="saga")``
+    For each C, scikit-learn's ℓ1-penalised ``LogisticRegression(C=C, solver="saga")``
     minimises ``C Σ_i CE_i + ‖W‖₁`` (the intercepts are not penalised;
     Pedregosa et al. 2011).
     The fit is mapped to θ; its nonzeros are counted as they are (the intercepts are
@@ -92,7 +99,7 @@ def l1_path(
     fun = model.objective(X, y, ridge=ridge)
     plain = model.objective(X, y)
     clf = LogisticRegression(
-        l1_ratio=1.0,
+        **_L1_PENALTY,
         C=float(Cs[0]),
         solver="saga",
         max_iter=max_iter,
