@@ -13,6 +13,7 @@ per idea:
 ``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
+``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
 ========================  ===================================================
@@ -20,6 +21,7 @@ per idea:
 
 from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
 from .data import DATASETS, Split, load_iris_split, load_split, standardized_split
+from .estimator import IHTClassifier
 from .exhaustive import (
     BestSubsetResult,
     RestrictedFit,
@@ -46,6 +48,7 @@ __all__ = [
     "standardized_split",
     "SoftmaxLayer",
     "MLP",
+    "IHTClassifier",
     "hard_threshold",
     "hard_threshold_set",
     "support",
