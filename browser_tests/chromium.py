@@ -7,7 +7,9 @@ performance log records every request so a test can assert that none left 127.0.
 
 from __future__ import annotations
 
+import json
 import os
+from urllib.parse import urlparse
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -52,3 +54,21 @@ def headless_chromium(window_size: str, page_load_timeout: float) -> webdriver.C
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(page_load_timeout)
     return driver
+
+
+def requested_hosts(driver: webdriver.Chrome) -> set[str]:
+    """The hosts of every http(s) or websocket request since the performance log was last read.
+
+    Returns
+    -------
+    set of str
+        Host names; a test asserts it is a subset of ``{"127.0.0.1"}``.
+    """
+    hosts = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = urlparse(message["params"]["request"]["url"])
+            if url.scheme in ("http", "https", "ws", "wss"):
+                hosts.add(url.hostname)
+    return hosts

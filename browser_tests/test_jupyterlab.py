@@ -47,12 +47,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 selenium = pytest.importorskip("selenium")
-from chromium import headless_chromium  # noqa: E402
+from chromium import headless_chromium, requested_hosts  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,13 +271,7 @@ def test_chapter_renders_in_jupyterlab(lab, browser, chapter):
     missing = [cap[:60] for cap in captions if cap and f"**Figure.** {cap}" not in markdown]
     assert not missing, f"{chapter}: figure captions invisible in JupyterLab: {missing}; {FIX.format(chapter)}"
 
-    hosts = set()
-    for entry in browser.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            url = urlparse(message["params"]["request"]["url"])
-            if url.scheme in ("http", "https", "ws", "wss"):
-                hosts.add(url.hostname)
+    hosts = requested_hosts(browser)
     assert hosts <= {"127.0.0.1"}, f"{chapter} requested other hosts: {sorted(hosts - {'127.0.0.1'})}"
 
 

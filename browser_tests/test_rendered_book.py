@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
 import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 selenium = pytest.importorskip("selenium")
-from chromium import headless_chromium  # noqa: E402
+from chromium import headless_chromium, requested_hosts  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 HTML = Path(os.environ.get("BOOK_HTML", Path(__file__).resolve().parents[1] / "_build" / "html"))
@@ -107,13 +105,7 @@ def test_page_renders(server, browser, page):
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"console errors on {page}: {errors}"
 
-    hosts = set()
-    for entry in browser.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            url = urlparse(message["params"]["request"]["url"])
-            if url.scheme in ("http", "https", "ws", "wss"):
-                hosts.add(url.hostname)
+    hosts = requested_hosts(browser)
     assert hosts <= {"127.0.0.1"}, f"{page} requested other hosts: {sorted(hosts - {'127.0.0.1'})}"
 
 
