@@ -118,7 +118,9 @@ def check_real(
         parts.append(f"{'<' if high_open else '<='} {high:g}")
     bounds = (" and " + " and ".join(parts)) if parts else ""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a finite real number{bounds}, got {_show(value)} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a finite real number{bounds}, got {_show(value)} of type {type(value).__name__}"
+        )
     x = float(value)
     bad = not np.isfinite(x)
     if low is not None:
@@ -171,7 +173,9 @@ def check_step(step: ArrayLike, n_runs: int | None = None) -> np.ndarray:
     if arr.ndim > 1 or (arr.ndim == 1 and (n_runs is None or arr.shape[0] != n_runs)):
         raise ValueError(f"step must be a scalar or have one entry per run ({n_runs}), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"step must be finite and > 0 (for example 1/L2s^val or 1/smoothness_bound), got {_show(step)}")
+        raise ValueError(
+            f"step must be finite and > 0 (for example 1/L2s^val or 1/smoothness_bound), got {_show(step)}"
+        )
     return arr
 
 
