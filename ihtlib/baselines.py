@@ -89,7 +89,7 @@ def l1_path(
     K, d = model.n_classes, model.n_features
     if isinstance(Cs, (str, bytes)) or not isinstance(Cs, (Iterable, np.ndarray)):
         raise TypeError(f"Cs must be a non-empty list of finite numbers > 0 such as [0.1, 1, 10], got {Cs!r}")
-    Cs = np.sort(np.array([check_real(C, "C", low=0.0, low_open=True) for C in np.ravel(list(Cs))]))
+    Cs = np.sort(np.array([check_real(C, "Cs", low=0.0, low_open=True) for C in np.ravel(list(Cs))]))
     if Cs.size == 0:
         raise ValueError("Cs must be a non-empty list of finite numbers > 0, got an empty list")
     max_iter = check_integer(max_iter, "max_iter", low=1)

@@ -293,8 +293,9 @@ def _run(
                         "(at most 1/L2s^val, e.g. 1/smoothness_bound) or check fun"
                     )
                     continue
+                rose = "rose" if np.isfinite(new_loss[j]) else "was not finite: it went"
                 message[i] = (
-                    f"diverged: the loss rose from {losses[0, i]:.4g} at the start to {new_loss[j]:.4g} at "
+                    f"diverged: the loss {rose} from {losses[0, i]:.4g} at the start to {new_loss[j]:.4g} at "
                     f"iteration {k} with step {steps[i]:.4g}; use a smaller step "
                     "(at most 1/L2s^val, e.g. 1/smoothness_bound)"
                 )

@@ -304,10 +304,15 @@ class SoftmaxObjective(ObjectiveMethods):
 
     def __call__(self, theta: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
         """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
+        n = self.model.n_params
+        theta = check_theta(theta, n)
+        with np.errstate(over="ignore", invalid="ignore"):  # absurd θ: FloatingPointError in _finish
+            return self._evaluate(theta, theta.reshape(-1, n))
+
+    def _evaluate(self, theta: np.ndarray, theta2: np.ndarray) -> tuple[np.ndarray | float, np.ndarray]:
+        """The body of :meth:`__call__` on a checked θ and its (B, n) view."""
         model = self.model
         K, d, n = model.n_classes, model.n_features, model.n_params
-        theta = check_theta(theta, n)
-        theta2 = theta.reshape(-1, n)
         Wa = self._augmented(theta2)
         logit_bound = (np.abs(theta2) @ self.class_of).max(axis=1, initial=0.0) * self.x_max  # (B,)
         E, S, lse = self._softmax_parts(Wa, logit_bound.max(initial=0.0) < _SAFE_LOGIT)

@@ -96,7 +96,7 @@ def hard_threshold_set(v: ArrayLike, s: int) -> list[np.ndarray]:
     """
     v = _check_v(v)
     if v.ndim != 1:
-        raise ValueError(f"hard_threshold_set takes one vector of shape (n,), got shape {v.shape}")
+        raise ValueError(f"v must be one vector of shape (n,) for hard_threshold_set, got shape {v.shape}")
     s = check_s(s, v.size)
     a = np.abs(v)
     t = np.sort(a)[::-1][s - 1]  # the s-th largest magnitude
