@@ -107,6 +107,18 @@ def standardized_split(
     if not 0.0 < float(test_size) < 1.0:
         raise ValueError(f"test_size must lie strictly between 0 and 1 (a fraction such as 0.2), got {test_size}")
     seed = None if seed is None else check_integer(seed, "seed", low=0)
+    if y.max() >= len(y):
+        raise ValueError(
+            f"labels in y must be 0 … K-1 with K at most the {len(y)} samples, got the label {y.max()}; "
+            "relabel with np.unique(y, return_inverse=True)[1]"
+        )
+    labels, counts = np.unique(y, return_counts=True)
+    if labels.size < 2:
+        raise ValueError(f"y holds one class only (label {labels[0]}); a classifier needs at least 2 classes")
+    if counts.min() < 2:
+        raise ValueError(
+            f"class {labels[np.argmin(counts)]} has only 1 sample in y; a stratified split needs at least 2 per class"
+        )
     n_classes = int(y.max()) + 1
     feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(X.shape[1])]
     class_names = list(class_names) if class_names is not None else [str(k) for k in range(n_classes)]
@@ -116,7 +128,12 @@ def standardized_split(
         raise ValueError(
             f"class_names has {len(class_names)} names for {n_classes} classes (labels 0 … {n_classes - 1})"
         )
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
+    try:
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
+    except ValueError as err:  # a test or training part smaller than the number of classes
+        raise ValueError(
+            f"test_size={test_size} cannot split these {len(y)} samples stratified: {err}; change test_size"
+        ) from None
     with np.errstate(all="ignore"):
         scaler = StandardScaler().fit(X_tr)
         X_train, X_test = scaler.transform(X_tr), scaler.transform(X_te)

@@ -22,10 +22,14 @@ from .validation import (
     check_array,
     check_budget,
     check_integer,
+    check_levels,
+    check_model,
     check_real,
-    check_s,
+    check_split,
     check_step,
+    check_table,
     check_tol,
+    seed_entropy,
 )
 
 #: Runs per batched IHT call in a sweep: large enough to amortise Python's per-call
@@ -54,37 +58,6 @@ def _step_for(
         raise ValueError(f"step must be 'l2s', 'bound' or a positive number, got {step!r}")
     gamma = float(check_step(step))
     return gamma, 1.0 / gamma
-
-
-def _sweep_seed(seed: object) -> list[int]:
-    """The integer entropy of a sweep's seed: ``[seed]``, the sequence itself, or fresh entropy."""
-    if seed is None:
-        return [int(np.random.SeedSequence().entropy)]
-    if isinstance(seed, np.random.Generator):
-        return [int(seed.integers(2**63))]
-    if isinstance(seed, (list, tuple, np.ndarray)) and len(seed) > 0:
-        return [check_integer(v, "seed", low=0) for v in np.asarray(seed, dtype=object).ravel()]
-    return [check_integer(seed, "seed", low=0)]
-
-
-def _levels(s_values: object, n: int) -> list[int]:
-    """The sparsity levels of a sweep, each checked to lie in 1 … n; refuses an empty list."""
-    if isinstance(s_values, (str, bytes)) or not isinstance(s_values, (Iterable, np.ndarray)):
-        raise TypeError(f"s_values must be an iterable of integers such as range(1, {n + 1}), got {s_values!r}")
-    levels = [check_s(s.item() if isinstance(s, np.generic) else s, n) for s in s_values]
-    if not levels:
-        raise ValueError(f"s_values is empty; pass at least one sparsity level in 1 … {n}")
-    return levels
-
-
-def _check_model(model: object) -> None:
-    if not (hasattr(model, "objective") and hasattr(model, "n_params")):
-        raise TypeError(f"model must be a SoftmaxLayer or an MLP, got {type(model).__name__}")
-
-
-def _check_split(split: object) -> None:
-    if not all(hasattr(split, a) for a in ("X_train", "y_train", "X_test", "y_test")):
-        raise TypeError(f"split must be a Split (from load_split or standardized_split), got {type(split).__name__}")
 
 
 def sparsity_sweep(
@@ -147,21 +120,24 @@ def sparsity_sweep(
         (n,)); the five stability columns are the fields of :func:`ht_stability` at the
         final point with the run's own step (``ht_stable`` is its ``is_ht_stable``).
     """
-    _check_model(model)
-    _check_split(split)
+    check_model(model)
+    check_split(split)
     fun = model.objective(split.X_train, split.y_train, ridge=ridge)
     n = model.n_params
-    levels = _levels(s_values, n)
+    levels = check_levels(s_values, n)
     n_starts = check_integer(n_starts, "n_starts", low=1)
     n_monte = check_integer(n_monte, "n_monte", low=1)
     n_jobs = check_integer(n_jobs, "n_jobs", low=1)
     max_iter = check_integer(max_iter, "max_iter", low=1)
     tol, stability_tol = check_tol(tol), check_tol(stability_tol, "stability_tol")
-    check_budget(len(levels) * n_starts * n, f"{len(levels)} levels x {n_starts} starts of {n} parameters",
-                 "use fewer starts or levels")
+    check_budget(
+        len(levels) * n_starts * n,
+        f"{len(levels)} levels x {n_starts} starts of {n} parameters",
+        "use fewer starts or levels",
+    )
     if init is not None and not callable(init):
         raise TypeError(f"init must be callable, init(s, size, seed) -> (size, n), got {type(init).__name__}")
-    entropy = _sweep_seed(seed)
+    entropy = seed_entropy(seed)
     seed = entropy[0] if len(entropy) == 1 else entropy
     steps, l2s = zip(*(_step_for(step, fun, model, split, s, n_monte, seed) for s in levels), strict=True)
     init = init if init is not None else (lambda s, size, seed: random_sparse_init(n, s, size=size, seed=seed))
@@ -243,7 +219,7 @@ def train_dense(
     IHTResult
         With the same iteration budget as the sparse runs, so losses are comparable.
     """
-    _check_model(model)
+    check_model(model)
     fun = model.objective(X, y, ridge=ridge)
     if step is None:
         if not isinstance(model, SoftmaxLayer):
@@ -258,17 +234,6 @@ def train_dense(
     return iht(fun, theta0, model.n_params, step, max_iter=max_iter, tol=tol)
 
 
-def _check_table(table: object, columns: Sequence[str]) -> None:
-    """Refuse anything but a non-empty DataFrame with the given columns."""
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be the DataFrame of sparsity_sweep, got {type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"table has no column(s) {missing}; pass the DataFrame of sparsity_sweep")
-    if len(table) == 0:
-        raise ValueError("table is empty (no runs); pass the DataFrame of a sparsity_sweep")
-
-
 def summarize_sweep(table: pd.DataFrame, columns: Sequence[str] = ("loss", "test_acc")) -> pd.DataFrame:
     """Per-s spread of a sweep: min, 25 %, median, 75 %, max and mean of each column.
 
@@ -277,7 +242,7 @@ def summarize_sweep(table: pd.DataFrame, columns: Sequence[str] = ("loss", "test
     pandas.DataFrame
         Indexed by s, with a two-level column index (column, statistic).
     """
-    _check_table(table, ["s", *columns])
+    check_table(table, ["s", *columns])
     stats = {
         "min": "min",
         "q25": lambda v: v.quantile(0.25),
@@ -312,7 +277,7 @@ def epsilon_optimal(
     """
     if statistic not in ("min", "median"):
         raise ValueError(f"statistic must be 'min' or 'median', got {statistic!r}")
-    _check_table(table, ["s", "loss"])
+    check_table(table, ["s", "loss"])
     dense_loss = check_real(dense_loss, "dense_loss")
     if isinstance(eps_values, (str, bytes)) or not isinstance(eps_values, (Iterable, np.ndarray)):
         raise TypeError(f"eps_values must be an iterable of numbers >= 0 such as [0.01, 0.1], got {eps_values!r}")

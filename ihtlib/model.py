@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import check_integer, check_real, check_theta, check_X, check_Xy
+from .validation import check_array, check_integer, check_real, check_theta, check_X, check_Xy
 
 __all__ = ["ClassifierMethods", "ObjectiveMethods", "SoftmaxLayer", "SoftmaxObjective", "check_theta"]  # re-exported
 
@@ -147,8 +147,8 @@ class SoftmaxLayer(ClassifierMethods):
 
     def pack(self, W: ArrayLike, b: ArrayLike) -> np.ndarray:
         """Inverse of :meth:`unpack`: θ of shape (..., n) from W (..., K, d) and b (..., K)."""
-        W = np.asarray(W, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
+        W = check_array(W, "W", allow_empty=True)
+        b = check_array(b, "b", allow_empty=True)
         K, d = self.n_classes, self.n_features
         if W.shape[-2:] != (K, d) or b.shape[-1:] != (K,) or W.shape[:-2] != b.shape[:-1]:
             raise ValueError(f"W must have shape (..., {K}, {d}) and b shape (..., {K}); got {W.shape}, {b.shape}")
@@ -306,6 +306,8 @@ class SoftmaxObjective(ObjectiveMethods):
         """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
         n = self.model.n_params
         theta = check_theta(theta, n)
+        if theta.size == 0:  # an empty batch: nothing to compute
+            return np.zeros(theta.shape[:-1]), np.zeros(theta.shape)
         with np.errstate(over="ignore", invalid="ignore"):  # absurd θ: FloatingPointError in _finish
             return self._evaluate(theta, theta.reshape(-1, n))
 

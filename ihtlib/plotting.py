@@ -16,10 +16,10 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from .experiments import _check_table, summarize_sweep
+from .experiments import summarize_sweep
 from .model import SoftmaxLayer
 from .rss import L2sEstimate
-from .validation import check_array, check_integer, check_real
+from .validation import check_array, check_integer, check_real, check_table
 
 __all__ = ["plot_losses", "plot_sweep", "plot_ratio_histogram", "plot_weights", "plot_escape"]
 
@@ -94,7 +94,7 @@ def plot_sweep(
     matplotlib.figure.Figure
         Left: loss (median line, interquartile band, min–max band); right: test accuracy.
     """
-    _check_table(table, ["s", "loss", "test_acc"])
+    check_table(table, ["s", "loss", "test_acc"])
     dense_loss = None if dense_loss is None else check_real(dense_loss, "dense_loss")
     dense_acc = None if dense_acc is None else check_real(dense_acc, "dense_acc", 0.0, 1.0)
     if axes is not None and len(axes) != 2:

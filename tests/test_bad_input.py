@@ -206,6 +206,14 @@ for label, yv, match in (
     ("y: 1e300 label", [0, 1, 0, 1, 0, 1e300], r"labels in y"),
 ):
     err("standardized_split", label, lambda yv=yv: il.standardized_split(XS, yv, test_size=0.5), ValueError, match)
+err("standardized_split", "y: one class only", lambda: il.standardized_split(XS, np.zeros(6, int)), ValueError,
+    r"^y holds one class only")
+err("standardized_split", "y: a class with 1 sample", lambda: il.standardized_split(XS, [0, 0, 0, 1, 1, 2]),
+    ValueError, r"^class 2 has only 1 sample")
+err("standardized_split", "y: label 10**12 (a 10**12-class list)",
+    lambda: il.standardized_split(XS, [0, 1, 0, 1, 0, 10**12]), ValueError, r"labels in y must be 0 … K-1")
+err("standardized_split", "test_size: 0.1 leaves fewer test samples than classes",
+    lambda: il.standardized_split(XS, YS, test_size=0.1), ValueError, r"^test_size=0.1 cannot split")
 err("standardized_split", "X: huge finite 1e200", lambda: il.standardized_split(XS * 1e200, YS, test_size=0.5),
     ValueError, r"^X is too large to standardise")
 err("standardized_split", "feature_names: wrong length",
@@ -230,6 +238,11 @@ err("SoftmaxLayer", "theta: logits overflow in the objective",
     lambda: FUN(np.linspace(-1, 1, N) * 1e308), FloatingPointError, r"not finite")
 ok("SoftmaxLayer", "theta: huge finite 1e150 gives finite probabilities",
    lambda: MODEL.predict_proba(np.linspace(-1e150, 1e150, N), X), lambda r: np.isfinite(r).all())
+err("SoftmaxLayer", "pack: strings", lambda: MODEL.pack("a", "b"), TypeError, r"^W must hold real numbers")
+ok("SoftmaxLayer", "theta: empty batch (0, 15) gives empty results", lambda: FUN(np.zeros((0, N))),
+   lambda r: r[0].shape == (0,) and r[1].shape == (0, N))
+ok("MLP", "theta: empty batch gives empty results", lambda: MLP.objective(X, Y)(np.zeros((0, MLP.n_params))),
+   lambda r: r[0].shape == (0,))
 err("SoftmaxLayer", "pack: wrong W shape", lambda: MODEL.pack(np.zeros((3, 3)), np.zeros(3)), ValueError,
     r"^W must have shape")
 
