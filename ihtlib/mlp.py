@@ -57,7 +57,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .model import ClassifierMethods, ObjectiveMethods
-from .validation import check_budget, check_real, check_s, check_theta, check_X, check_Xy, seeded_batch
+from .validation import (
+    check_array,
+    check_budget,
+    check_integer,
+    check_real,
+    check_s,
+    check_theta,
+    check_X,
+    check_Xy,
+    seeded_batch,
+)
 
 __all__ = ["MLP", "MLPObjective"]
 
@@ -116,8 +126,7 @@ class MLP(ClassifierMethods):
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least 2 entries [n_features, n_classes], got {sizes}")
         for i, value in enumerate(sizes):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"sizes[{i}] must be an integer, got {type(value).__name__}")
+            check_integer(value, f"sizes[{i}]")  # TypeError for floats, bools, strings
             if value < 1:
                 raise ValueError(f"sizes[{i}] must be >= 1, got {value}")
         if sizes[-1] < 2:
@@ -185,8 +194,8 @@ class MLP(ClassifierMethods):
         parts = []
         lead = None
         for li, ((W, b), fi, fo) in enumerate(zip(layers, self.sizes[:-1], self.sizes[1:], strict=True), start=1):
-            W = np.asarray(W, dtype=np.float64)
-            b = np.asarray(b, dtype=np.float64)
+            W = check_array(W, f"W{li}", allow_empty=True)
+            b = check_array(b, f"b{li}", allow_empty=True)
             if W.shape[-2:] != (fo, fi) or b.shape[-1:] != (fo,) or W.shape[:-2] != b.shape[:-1]:
                 raise ValueError(
                     f"layer {li}: W must have shape (..., {fo}, {fi}) and b shape (..., {fo}); got {W.shape}, {b.shape}"
