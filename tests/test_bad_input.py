@@ -29,6 +29,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import ihtlib as il
 
@@ -607,3 +610,51 @@ def test_counts():
     works = [c for c in CASES if c.error is None and not c.honest]
     print(f"\n{len(CASES)} inputs tried: {len(errors)} clear errors, {len(honest)} honest statuses, {len(works)} work")
     assert len(CASES) >= 500 and len(errors) >= 400 and len(honest) >= 8
+
+
+# ----------------------------------------------------------- property-based checks
+_finite = st.floats(allow_nan=False, allow_infinity=False)  # the whole float64 range, 1e308 included
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 8)), elements=_finite),
+       st.integers(0, 31), st.sampled_from([np.nan, np.inf, -np.inf]))
+def test_any_non_finite_entry_is_named(v, where, bad):
+    """One NaN or inf anywhere in an otherwise finite (possibly huge) batch: a ValueError naming the array."""
+    v = v.copy()
+    v.flat[where % v.size] = bad
+    with pytest.raises(ValueError, match=r"^v contains NaN or infinite"):
+        il.hard_threshold(v, 1)
+    with pytest.raises(ValueError, match=r"^theta contains NaN or infinite"):
+        il.ht_stability(lambda t: t, v, v.shape[1], 1.0)
+
+
+@given(arrays(np.float64, st.integers(1, 12), elements=_finite), st.integers(-3, 15))
+def test_any_finite_vector_is_thresholded_and_not_written(v, s):
+    """Huge finite entries are fine, read-only input is never written; s outside 1 … n is refused."""
+    v.setflags(write=False)
+    before = v.copy()
+    if not 1 <= s <= v.size:
+        with pytest.raises(ValueError, match=r"^s must satisfy"):
+            il.hard_threshold(v, s)
+        return
+    out = il.hard_threshold(v, s)
+    assert np.array_equal(v, before) and np.isfinite(out).all() and np.count_nonzero(out) <= s
+
+
+@given(st.one_of(st.floats(), st.booleans(), st.text(max_size=3), st.none(), st.complex_numbers()))
+def test_anything_but_an_integer_is_refused_as_s_and_max_iter(value):
+    with pytest.raises(TypeError, match=r"^s must be an integer"):
+        il.random_sparse_init(8, value)
+    with pytest.raises(TypeError, match=r"^max_iter must be an integer"):
+        il.iht(QUAD, np.zeros(4), 2, 0.5, max_iter=value)
+
+
+@given(st.floats(min_value=1e-3, max_value=1e308), st.integers(0, 3))
+def test_iht_with_any_step_ends_honestly(step, seed):
+    """Whatever the step, IHT returns a status; a run that claims convergence holds no NaN or inf."""
+    theta0 = il.random_sparse_init(4, 2, seed=seed)
+    result = il.iht(QUAD, theta0, 2, step, max_iter=50)
+    assert result.status in ("converged", "max_iter", "diverged")
+    assert np.isfinite(result.theta).all() and np.isfinite(result.losses).all()
+    if result.status == "diverged":
+        assert result.message.startswith("diverged") and "smaller step" in result.message
