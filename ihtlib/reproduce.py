@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -357,7 +358,13 @@ def _prepare_out(out: Path) -> None:
 
 def _execute(nb: object, path: Path, timeout: int, on_cell_execute: Callable[..., None]) -> None:
     """Run every code cell of ``nb`` in a fresh kernel (nbclient); ``on_cell_execute(cell, cell_index)``
-    is called before each code cell.  Tests replace this function."""
+    is called before each code cell.  Tests replace this function.
+
+    The cells run one by one inside nbclient's synchronous ``setup_kernel`` rather than through
+    ``NotebookClient.execute``, whose own SIGINT handler turns Ctrl-C into an obscure
+    ``AssertionError``: here Ctrl-C raises ``KeyboardInterrupt`` and the kernel is shut down on
+    the way out.
+    """
     from nbclient import NotebookClient
 
     client = NotebookClient(
@@ -367,7 +374,19 @@ def _execute(nb: object, path: Path, timeout: int, on_cell_execute: Callable[...
         resources={"metadata": {"path": str(path.parent)}},
         on_cell_execute=on_cell_execute,
     )
-    client.execute()
+    client.reset_execution_trackers()
+    # The kernel's own log (a TCP warning at start, tracebacks of its message loop when it is
+    # stopped by Ctrl-C) would go to our stderr; keep it aside and quote it only if the kernel fails.
+    with tempfile.TemporaryFile() as log:
+        try:
+            with client.setup_kernel(stderr=log):
+                for index, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        except Exception as err:
+            log.seek(0)
+            lines = [line for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            err.kernel_log = lines[-1] if lines else ""
+            raise
 
 
 def _run_chapter(nb: object, path: Path, timeout: int) -> None:
@@ -393,12 +412,16 @@ def _run_chapter(nb: object, path: Path, timeout: int) -> None:
         raise failed(_shorten(f"{strip_ansi(err.ename)}: {evalue}" if evalue else strip_ansi(err.ename), 200)) from None
     except CellTimeoutError:
         raise failed(f"the cell ran longer than the time limit of {timeout} s") from None
-    except DeadKernelError:
-        raise failed("the kernel died (out of memory, or killed)") from None
+    except DeadKernelError as err:
+        log = getattr(err, "kernel_log", "")
+        raise failed(
+            "the kernel died (out of memory, or killed)" + (f"; its last words: {log}" if log else "")
+        ) from None
     except KeyboardInterrupt:
         raise
     except Exception as err:  # kernel missing, zmq failure: not the reader's code, but this chapter did not run
-        raise failed(_shorten(f"{type(err).__name__}: {err}", 200)) from None
+        log = getattr(err, "kernel_log", "")
+        raise failed(_shorten(f"{type(err).__name__}: {err}" + (f" (kernel: {log})" if log else ""), 250)) from None
 
 
 def reproduce(
