@@ -13,9 +13,11 @@ from ihtlib.reproduce import chapter_notebooks, find_book, reproduce
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 
 
-@pytest.fixture
-def tiny_book(tmp_path):
-    (tmp_path / "book").mkdir()
+def make_tiny_book(root):
+    """A repository with _toc.yml listing book/ch1 (a notebook with a figure, a table, a computing
+    cell) and book/notes (Markdown); returns ``root``."""
+    tmp_path = root
+    (tmp_path / "book").mkdir(parents=True)
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: book/index\nchapters:\n  - file: book/ch1\n  - file: book/notes\n"
     )
@@ -35,6 +37,11 @@ def tiny_book(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "book" / "ch1.ipynb")
     return tmp_path
+
+
+@pytest.fixture
+def tiny_book(tmp_path):
+    return make_tiny_book(tmp_path)
 
 
 def test_finds_chapters_in_toc_order(tiny_book):
