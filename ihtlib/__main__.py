@@ -20,7 +20,11 @@ leaves no partial file. Files in DIR/<chapter>/ that this run did not rewrite (a
 run's figures under old names) are reported in a warning; --clean removes the figures and
 tables (*.png, *.html) in the chapter folders first (nothing else in DIR is touched).
 
-exit status: 0 done, 1 a chapter failed (named with its cell), 2 usage error
+A failed chapter is named with its cell (cells counted from 1) and the error's type and message;
+see the full traceback by running that chapter in JupyterLab or with
+`jupyter nbconvert --to notebook --execute --stdout book/<chapter>.ipynb > /dev/null`.
+
+exit status: 0 done, 1 a chapter failed, 2 usage error
 (bad argument, unwritable --out, --book without _toc.yml, a listed chapter missing),
 130 interrupted (Ctrl-C)."""
 
