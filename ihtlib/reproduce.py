@@ -414,9 +414,7 @@ def _run_chapter(nb: object, path: Path, timeout: int) -> None:
         raise failed(f"the cell ran longer than the time limit of {timeout} s") from None
     except DeadKernelError as err:
         log = getattr(err, "kernel_log", "")
-        raise failed(
-            "the kernel died (out of memory, or killed)" + (f"; its last words: {log}" if log else "")
-        ) from None
+        raise failed("the kernel died (out of memory, or killed)" + (f"; kernel log: {log}" if log else "")) from None
     except KeyboardInterrupt:
         raise
     except Exception as err:  # kernel missing, zmq failure: not the reader's code, but this chapter did not run
