@@ -16,7 +16,12 @@ per idea:
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
+``ihtlib.validation``     the checks every public function shares (clear errors)
 ========================  ===================================================
+
+Bad input raises ``TypeError`` (wrong type) or ``ValueError`` (wrong value) with a message
+that names the argument, the value and the fix; an objective whose values overflow raises
+``FloatingPointError``; a run that fails numerically says so in its status.
 """
 
 from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning

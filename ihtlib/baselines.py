@@ -30,10 +30,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.fixes import parse_version
 
-from .exhaustive import minimize_on_supports
-from .iht import check_step
+from .exhaustive import _check_softmax, minimize_on_supports
 from .model import SoftmaxLayer
-from .thresholding import check_s, hard_threshold
+from .thresholding import hard_threshold
+from .validation import MAX_PROBLEMS, check_array, check_integer, check_real, check_s, check_step
 
 __all__ = ["l1_path", "magnitude_pruning", "feature_selection", "HTPResult", "htp"]
 
@@ -92,10 +92,16 @@ def l1_path(
         One row per C: ``C, nnz, objective, loss, converged, theta`` and, with ``refit``,
         ``objective_refit, loss_refit, theta_refit``.
     """
+    _check_softmax(model)
     K, d = model.n_classes, model.n_features
-    Cs = np.sort(np.asarray(list(Cs), dtype=np.float64))
-    if Cs.size == 0 or not np.all(np.isfinite(Cs)) or np.any(Cs <= 0):
-        raise ValueError("Cs must be a non-empty list of finite numbers > 0")
+    if isinstance(Cs, (str, bytes)) or not isinstance(Cs, (Iterable, np.ndarray)):
+        raise TypeError(f"Cs must be a non-empty list of finite numbers > 0 such as [0.1, 1, 10], got {Cs!r}")
+    Cs = np.sort(np.array([check_real(C, "Cs", low=0.0, low_open=True) for C in np.ravel(list(Cs))]))
+    if Cs.size == 0:
+        raise ValueError("Cs must be a non-empty list of finite numbers > 0, got an empty list")
+    max_iter = check_integer(max_iter, "max_iter", low=1)
+    tol = check_real(tol, "tol", low=0.0, low_open=True)
+    random_state = None if random_state is None else check_integer(random_state, "random_state", low=0)
     fun = model.objective(X, y, ridge=ridge)
     plain = model.objective(X, y)
     clf = LogisticRegression(
@@ -169,11 +175,16 @@ def magnitude_pruning(
         One row per s: ``s, nnz, support, objective_pruned`` (no refit), ``objective``,
         ``loss`` (after the refit) and ``theta``.
     """
-    theta_dense = np.asarray(theta_dense, dtype=np.float64)
+    _check_softmax(model)
+    theta_dense = check_array(theta_dense, "theta_dense", allow_empty=True)
     n = model.n_params
     if theta_dense.shape != (n,):
         raise ValueError(f"theta_dense must have shape ({n},), got {theta_dense.shape}")
+    if isinstance(s_values, (str, bytes)) or not isinstance(s_values, (Iterable, np.ndarray)):
+        raise TypeError(f"s_values must be an iterable of integers such as [1, 5, {n}], got {s_values!r}")
     levels = [check_s(s, n) for s in s_values]
+    if not levels:
+        raise ValueError(f"s_values is empty; pass at least one sparsity level in 1 … {n}")
     pruned = np.stack([hard_threshold(theta_dense, s) for s in levels])
     fun = model.objective(X, y, ridge=ridge)
     fit = minimize_on_supports(model, X, y, pruned != 0, ridge=ridge)
@@ -209,9 +220,16 @@ def feature_selection(
         ``n_features``, ``reference`` (class index or -1), ``nnz`` (counted on the fitted θ),
         ``objective``, ``loss``, ``support``, ``theta``.
     """
+    _check_softmax(model)
     K, d = model.n_classes, model.n_features
-    masks, meta = [], []
     refs = range(K) if reference_class else [-1]
+    if 2**d * len(refs) > MAX_PROBLEMS:
+        raise ValueError(
+            f"feature_selection tries every subset of the {d} features: 2**{d} x {len(refs)} = {2**d * len(refs)} "
+            f"problems, more than the limit of {MAX_PROBLEMS}; select at most {MAX_PROBLEMS.bit_length() - 1} "
+            "features first (e.g. X[:, :20] with SoftmaxLayer(20, K))"
+        )
+    masks, meta = [], []
     for size in range(d + 1):
         for F in combinations(range(d), size):
             for r in refs:
@@ -296,16 +314,20 @@ def htp(
     -------
     HTPResult
     """
+    _check_softmax(model)
     n = model.n_params
     s = check_s(s, n)
     gamma = float(check_step(step))
-    theta = np.atleast_2d(np.array(theta0, dtype=np.float64))
-    if theta.shape[-1] != n or theta.ndim != 2:
-        raise ValueError(f"theta0 must have shape (n,) or (B, n) with n = {n}, got {np.shape(theta0)}")
+    theta = np.atleast_2d(np.array(check_array(theta0, "theta0", allow_empty=True)))
+    if theta.shape[-1] != n or theta.ndim != 2 or theta.shape[0] == 0:
+        raise ValueError(f"theta0 must have shape (n,) or (B, n) with n = {n} and B >= 1, got {np.shape(theta0)}")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("theta0 contains NaN or infinite values; all entries must be finite")
     if np.any(_nnz(theta) > s):
-        raise ValueError(f"theta0 has more than s = {s} nonzeros")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+        raise ValueError(
+            f"theta0 has more than s = {s} nonzeros; pass hard_threshold(theta0, s) or random_sparse_init(n, s)"
+        )
+    max_iter = check_integer(max_iter, "max_iter", low=1)
     fun = model.objective(X, y, ridge=ridge)
     B = theta.shape[0]
     F, g = fun(theta)

@@ -16,6 +16,8 @@ from sklearn import datasets
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from .validation import check_integer, check_X, check_Xy
+
 __all__ = [
     "Split",
     "check_X",
@@ -73,67 +75,6 @@ class Split:
         return len(self.class_names)
 
 
-def check_X(X: ArrayLike, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a finite float64 matrix of shape (N, d), or raise.
-
-    Raises
-    ------
-    ValueError
-        If ``X`` is not 2-D, is empty, or holds NaN or infinite values.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of shape (N, d), got shape {X.shape}")
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} has no rows; at least one sample is needed")
-    if not np.all(np.isfinite(X)):
-        bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
-    return X
-
-
-def check_Xy(X: ArrayLike, y: ArrayLike, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a feature matrix and its labels.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, d)
-    y : array_like of int, shape (N,)
-    n_classes : int, optional
-        If given, labels must lie in ``0 … n_classes-1``.
-
-    Returns
-    -------
-    X : ndarray of float64, shape (N, d)
-    y : ndarray of int64, shape (N,)
-
-    Raises
-    ------
-    ValueError
-        Mismatched lengths, non-finite X, non-integer labels or labels out of range.
-    """
-    X = check_X(X)
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D of shape (N,), got shape {y.shape}")
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and y have mismatched lengths: X has {X.shape[0]} rows, y has {y.shape[0]}")
-    if y.dtype.kind == "f":
-        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-            raise ValueError("y must hold integer class labels 0 … K-1")
-    elif y.dtype.kind not in "iu":
-        raise ValueError(f"y must hold integer class labels 0 … K-1, got dtype {y.dtype}")
-    y = y.astype(np.int64)
-    if n_classes is not None and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(
-            f"labels in y must lie in 0 … {n_classes - 1} (n_classes={n_classes}), "
-            f"got values from {y.min()} to {y.max()}"
-        )
-    if y.min() < 0:
-        raise ValueError(f"labels in y must be >= 0, got {y.min()}")
-    return X, y
-
-
 def standardized_split(
     X: ArrayLike,
     y: ArrayLike,
@@ -161,8 +102,23 @@ def standardized_split(
     Split
     """
     X, y = check_Xy(X, y)
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.integer, np.floating)):
+        raise TypeError(f"test_size must be a fraction strictly between 0 and 1 such as 0.2, got {test_size!r}")
     if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size}")
+        raise ValueError(f"test_size must lie strictly between 0 and 1 (a fraction such as 0.2), got {test_size}")
+    seed = None if seed is None else check_integer(seed, "seed", low=0)
+    if y.max() >= len(y):
+        raise ValueError(
+            f"labels in y must be 0 … K-1 with K at most the {len(y)} samples, got the label {y.max()}; "
+            "relabel with np.unique(y, return_inverse=True)[1]"
+        )
+    labels, counts = np.unique(y, return_counts=True)
+    if labels.size < 2:
+        raise ValueError(f"y holds one class only (label {labels[0]}); a classifier needs at least 2 classes")
+    if counts.min() < 2:
+        raise ValueError(
+            f"class {labels[np.argmin(counts)]} has only 1 sample in y; a stratified split needs at least 2 per class"
+        )
     n_classes = int(y.max()) + 1
     feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(X.shape[1])]
     class_names = list(class_names) if class_names is not None else [str(k) for k in range(n_classes)]
@@ -172,11 +128,23 @@ def standardized_split(
         raise ValueError(
             f"class_names has {len(class_names)} names for {n_classes} classes (labels 0 … {n_classes - 1})"
         )
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
-    scaler = StandardScaler().fit(X_tr)
+    try:
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)
+    except ValueError as err:  # a test or training part smaller than the number of classes
+        raise ValueError(
+            f"test_size={test_size} cannot split these {len(y)} samples stratified: {err}; change test_size"
+        ) from None
+    with np.errstate(all="ignore"):
+        scaler = StandardScaler().fit(X_tr)
+        X_train, X_test = scaler.transform(X_tr), scaler.transform(X_te)
+    if not all(np.all(np.isfinite(a)) for a in (X_train, X_test, scaler.mean_, scaler.scale_)):
+        raise ValueError(
+            f"X is too large to standardise in float64 (largest |x| = {np.abs(X).max():.3g}: the variance "
+            "of a column overflows); divide X by a large constant (e.g. X / np.abs(X).max()) first"
+        )
     return Split(
-        X_train=scaler.transform(X_tr),
-        X_test=scaler.transform(X_te),
+        X_train=X_train,
+        X_test=X_test,
         y_train=y_tr,
         y_test=y_te,
         feature_names=[str(f) for f in feature_names],
@@ -199,7 +167,7 @@ def load_split(name: str, test_size: float = 0.2, seed: int = 0) -> Split:
     -------
     Split
     """
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"name must be one of {sorted(DATASETS)}, got {name!r}")
     bunch = DATASETS[name]()
     feature_names = getattr(bunch, "feature_names", None)

@@ -44,8 +44,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 from threadpoolctl import threadpool_limits
 
-from .data import check_X
 from .model import SoftmaxLayer
+from .validation import (
+    MAX_PROBLEMS,
+    check_array,
+    check_budget,
+    check_integer,
+    check_real,
+    check_s,
+    check_theta,
+    check_tol,
+    check_X,
+)
 
 __all__ = [
     "softmax_hessian",
@@ -124,15 +134,14 @@ def softmax_hessian(model: SoftmaxLayer, X: ArrayLike, theta: ArrayLike, ridge: 
     ndarray, shape (..., n, n)
         Symmetric positive semidefinite (positive definite for ``ridge > 0``).
     """
+    _check_softmax(model)
     Xa, XX, perm = _hessian_setup(model, X)
-    theta = np.asarray(theta, dtype=np.float64)
     n = model.n_params
-    if theta.ndim == 0 or theta.shape[-1] != n:
-        raise ValueError(f"theta must have shape (..., {n}), got shape {theta.shape}")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("theta contains NaN or infinite values")
+    theta = check_theta(theta, n)
     ridge = _check_ridge(ridge)
     theta2 = theta.reshape(-1, n)
+    B, N, K = theta2.shape[0], Xa.shape[0], model.n_classes
+    check_budget(max(B * n * n, K * K * B * N), f"the Hessians of {B} points", "pass fewer points at once")
     H = _hessian_batch(model, Xa, XX, perm, theta2)
     if ridge:
         H += ridge * np.eye(n)
@@ -140,12 +149,14 @@ def softmax_hessian(model: SoftmaxLayer, X: ArrayLike, theta: ArrayLike, ridge: 
 
 
 def _check_ridge(ridge: float) -> float:
-    if isinstance(ridge, bool) or not isinstance(ridge, (int, float, np.integer, np.floating)):
-        raise TypeError(f"ridge must be a real number >= 0, got {ridge!r}")
-    ridge = float(ridge)
-    if not np.isfinite(ridge) or ridge < 0:
-        raise ValueError(f"ridge must be finite and >= 0, got {ridge}")
-    return ridge
+    return check_real(ridge, "ridge", low=0.0)
+
+
+def _check_softmax(model: object) -> None:
+    if not isinstance(model, SoftmaxLayer):
+        raise TypeError(
+            f"model must be a SoftmaxLayer (the exact Newton solver uses its Hessian), got {type(model).__name__}"
+        )
 
 
 # --------------------------------------------------------------- restricted solver
@@ -162,7 +173,9 @@ def supports_to_mask(supports: ArrayLike | Sequence, n: int) -> np.ndarray:
     -------
     ndarray of bool, shape (B, n)
     """
-    arr = np.asarray(supports, dtype=object) if not isinstance(supports, np.ndarray) else supports
+    if isinstance(supports, (str, bytes)) or not isinstance(supports, (Sequence, np.ndarray)):
+        raise TypeError(f"supports must be a boolean mask (B, {n}) or a sequence of index tuples, got {supports!r:.60}")
+    arr = supports if isinstance(supports, np.ndarray) else np.asarray(supports, dtype=object)
     if isinstance(arr, np.ndarray) and arr.dtype == bool:
         mask = np.atleast_2d(arr)
         if mask.shape[-1] != n or mask.ndim != 2:
@@ -173,7 +186,10 @@ def supports_to_mask(supports: ArrayLike | Sequence, n: int) -> np.ndarray:
         supports = [supports]
     mask = np.zeros((len(supports), n), dtype=bool)
     for b, S in enumerate(supports):
-        idx = np.asarray(S, dtype=np.int64).ravel()
+        raw = np.asarray(S)
+        if raw.size and raw.dtype.kind not in "iu":
+            raise TypeError(f"support {S!r:.60} must hold integer indices in 0 … {n - 1}, got dtype {raw.dtype}")
+        idx = raw.astype(np.int64).ravel()
         if idx.size and (idx.min() < 0 or idx.max() >= n):
             raise ValueError(f"support {tuple(S)} has indices outside 0 … {n - 1}")
         mask[b, idx] = True
@@ -287,7 +303,10 @@ def _newton_block(
         H = _restricted_hessian(model, XaT, theta[act], cls[act], feat[act], same_all[act])
         H += ridge_eye
         gS = g[act[:, None], ia]  # (A, s)
-        step = -np.linalg.solve(H, gS[:, :, None])[:, :, 0]
+        try:
+            step = -np.linalg.solve(H, gS[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:  # singular (ridge = 0 and a support with a flat direction)
+            step = -(np.linalg.pinv(H, hermitian=True) @ gS[:, :, None])[:, :, 0]
         gd = np.einsum("bi,bi->b", gS, step)  # = -λ², <= 0
         dec[act] = -0.5 * gd
         done = dec[act] <= tol
@@ -375,20 +394,26 @@ def minimize_on_supports(
     -------
     RestrictedFit
     """
+    _check_softmax(model)
     ridge = _check_ridge(ridge)
     n = model.n_params
     fun = model.objective(X, y, ridge=ridge)
     mask = supports_to_mask(supports, n)
     B = mask.shape[0]
+    if B == 0:
+        raise ValueError("supports is empty; pass at least one support (a tuple of indices or a mask row)")
+    check_budget(B * n, f"{B} supports of {n} parameters", "pass fewer supports at once")
     if theta0 is None:
         theta = np.zeros((B, n))
     else:
-        theta = np.array(np.broadcast_to(np.asarray(theta0, dtype=np.float64), (B, n)))
-        if not np.all(np.isfinite(theta)):
-            raise ValueError("theta0 contains NaN or infinite values")
+        theta0 = check_array(theta0, "theta0", ndim=(1, 2))
+        if theta0.shape[-1] != n or (theta0.ndim == 2 and theta0.shape[0] not in (1, B)):
+            raise ValueError(f"theta0 must have shape ({n},) or ({B}, {n}) (one row per support), got {theta0.shape}")
+        theta = np.array(np.broadcast_to(theta0, (B, n)))
         theta[~mask] = 0.0
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    max_iter = check_integer(max_iter, "max_iter", low=1)
+    tol = check_tol(tol)
+    n_jobs = check_integer(n_jobs, "n_jobs", low=1)
     Xa, _, _ = _hessian_setup(model, X)
     XaT = np.ascontiguousarray(Xa.T)
     F = np.empty(B)
@@ -469,13 +494,20 @@ class BestSubsetResult:
     n_converged: int = 0
 
     @property
+    def all_converged(self) -> bool:
+        """True when the Newton solve met ``tol`` on every support (else see ``n_converged``)."""
+        return self.n_converged == self.n_supports
+
+    @property
     def n_supports(self) -> int:
         """Number of supports of size s, C(n, s)."""
         return int(self.all_objectives.shape[0])
 
     def rank_of(self, support: Sequence[int]) -> int:
         """Rank (0 = best) of a support of size s among all supports, by restricted objective."""
-        S = tuple(sorted(int(i) for i in support))
+        if isinstance(support, (str, bytes)) or not isinstance(support, (Sequence, np.ndarray)):
+            raise TypeError(f"support must be a tuple of {self.s} indices, got {support!r:.60}")
+        S = tuple(sorted(check_integer(i, "support index", 0, self.all_thetas.shape[1] - 1) for i in support))
         hits = np.flatnonzero((self.all_supports == np.asarray(S)).all(axis=1)) if len(S) == self.s else []
         if len(hits) == 0:
             raise ValueError(f"{S} is not a support of size {self.s}")
@@ -483,13 +515,13 @@ class BestSubsetResult:
 
 
 def _check_level(s: int, n: int) -> int:
-    if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-        raise TypeError(f"s must be an integer between 1 and n={n}, got {s!r}")
-    if not 1 <= s <= n:
-        raise ValueError(f"s must satisfy 1 <= s <= n={n}, got s={s}")
-    if comb(n, s) > 2_000_000:
-        raise ValueError(f"C({n}, {s}) = {comb(n, s)} supports are too many to enumerate")
-    return int(s)
+    s = check_s(s, n)
+    if comb(n, s) > MAX_PROBLEMS:
+        raise ValueError(
+            f"C({n}, {s}) = {comb(n, s)} supports are too many to enumerate (limit {MAX_PROBLEMS}); "
+            "use IHT (iht, sparsity_sweep) for this s"
+        )
+    return s
 
 
 def _level_supports(n: int, s: int) -> np.ndarray:
@@ -549,12 +581,21 @@ def best_subset_path(
     TypeError, ValueError
         A level that is not an integer in 1 … n, a repeated level, or an empty list.
     """
+    _check_softmax(model)
     n = model.n_params
-    levels = list(range(1, n + 1)) if s_values is None else [_check_level(s, n) for s in s_values]
+    if s_values is not None and (isinstance(s_values, (str, bytes)) or not isinstance(s_values, Iterable)):
+        raise TypeError(f"s_values must be an iterable of integers such as [1, 2, 3] (or None), got {s_values!r}")
+    levels = [_check_level(s, n) for s in (range(1, n + 1) if s_values is None else s_values)]
     if not levels:
-        raise ValueError("s_values is empty")
+        raise ValueError(f"s_values is empty; pass at least one sparsity level in 1 … {n}")
     if len(set(levels)) != len(levels):
         raise ValueError(f"s_values has repeated levels: {levels}")
+    total = sum(comb(n, s) for s in levels)
+    if total > MAX_PROBLEMS:
+        raise ValueError(
+            f"the levels {levels[0]} … {levels[-1]} have {total} supports in all, more than the limit of "
+            f"{MAX_PROBLEMS}; pass fewer levels (s_values)"
+        )
     supports = {s: _level_supports(n, s) for s in levels}
     mask = np.zeros((sum(v.shape[0] for v in supports.values()), n), dtype=bool)
     bounds, lo = {}, 0

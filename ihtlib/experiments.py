@@ -18,7 +18,19 @@ from .data import Split
 from .iht import STABILITY_TOL, IHTResult, ht_stability, iht, random_sparse_init
 from .model import SoftmaxLayer
 from .rss import estimate_l2s, smoothness_bound
-from .thresholding import check_s
+from .validation import (
+    check_array,
+    check_budget,
+    check_integer,
+    check_levels,
+    check_model,
+    check_real,
+    check_split,
+    check_step,
+    check_table,
+    check_tol,
+    seed_entropy,
+)
 
 #: Runs per batched IHT call in a sweep: large enough to amortise Python's per-call
 #: overhead, small enough that the (K, B, N) arrays stay in the CPU cache.
@@ -44,7 +56,8 @@ def _step_for(
             bound = smoothness_bound(split.X_train)
             return 1.0 / bound, bound
         raise ValueError(f"step must be 'l2s', 'bound' or a positive number, got {step!r}")
-    return float(step), 1.0 / float(step)
+    gamma = float(check_step(step))
+    return gamma, 1.0 / gamma
 
 
 def sparsity_sweep(
@@ -80,9 +93,10 @@ def sparsity_sweep(
         (the paper's recipe); ``"bound"``: γ = 1/:func:`smoothness_bound`; a number: that γ.
     max_iter, tol
         Passed to :func:`iht`.
-    seed : int
-        Starts at level s use ``numpy.random.default_rng([seed, s])``; the Monte Carlo
-        estimate uses ``seed`` too.
+    seed : int, sequence of int, numpy Generator or None
+        Starts at level s use ``numpy.random.default_rng([seed, s])`` (``[*seed, s]`` for a
+        sequence); the Monte Carlo estimate uses ``seed`` too.  ``None`` draws fresh entropy
+        and a Generator gives one integer, which then serve as the seed.
     n_monte : int
     ridge : float
         Optional ``ridge/2 ‖θ‖²`` added to the training loss.
@@ -106,12 +120,32 @@ def sparsity_sweep(
         (n,)); the five stability columns are the fields of :func:`ht_stability` at the
         final point with the run's own step (``ht_stable`` is its ``is_ht_stable``).
     """
+    check_model(model)
+    check_split(split)
     fun = model.objective(split.X_train, split.y_train, ridge=ridge)
-    levels = [check_s(s, model.n_params) for s in s_values]
     n = model.n_params
+    levels = check_levels(s_values, n)
+    n_starts = check_integer(n_starts, "n_starts", low=1)
+    n_monte = check_integer(n_monte, "n_monte", low=1)
+    n_jobs = check_integer(n_jobs, "n_jobs", low=1)
+    max_iter = check_integer(max_iter, "max_iter", low=1)
+    tol, stability_tol = check_tol(tol), check_tol(stability_tol, "stability_tol")
+    check_budget(
+        len(levels) * n_starts * n,
+        f"{len(levels)} levels x {n_starts} starts of {n} parameters",
+        "use fewer starts or levels",
+    )
+    if init is not None and not callable(init):
+        raise TypeError(f"init must be callable, init(s, size, seed) -> (size, n), got {type(init).__name__}")
+    entropy = seed_entropy(seed)
+    seed = entropy[0] if len(entropy) == 1 else entropy
     steps, l2s = zip(*(_step_for(step, fun, model, split, s, n_monte, seed) for s in levels), strict=True)
     init = init if init is not None else (lambda s, size, seed: random_sparse_init(n, s, size=size, seed=seed))
-    theta0 = np.concatenate([np.asarray(init(s, n_starts, [seed, s]), dtype=np.float64) for s in levels])
+    theta0 = np.concatenate(
+        [check_array(init(s, n_starts, [*entropy, s]), "init(s, size, seed)", ndim=2) for s in levels]
+    )
+    if theta0.shape != (len(levels) * n_starts, n):
+        raise ValueError(f"init(s, size, seed) must return shape ({n_starts}, {n}) per level, got {theta0.shape}")
     s_run, step_run = np.repeat(levels, n_starts), np.repeat(steps, n_starts)
 
     # All starts of all levels, each run with its own s and step, in blocks of about
@@ -185,12 +219,18 @@ def train_dense(
     IHTResult
         With the same iteration budget as the sparse runs, so losses are comparable.
     """
+    check_model(model)
     fun = model.objective(X, y, ridge=ridge)
     if step is None:
         if not isinstance(model, SoftmaxLayer):
             raise ValueError(f"pass a step for {type(model).__name__}: the default 1/bound holds for SoftmaxLayer only")
         step = 1.0 / smoothness_bound(X)
-    theta0 = np.zeros(model.n_params) if theta0 is None else theta0
+    step = float(check_step(step))
+    theta0 = np.zeros(model.n_params) if theta0 is None else check_array(theta0, "theta0")
+    if theta0.shape != (model.n_params,):
+        raise ValueError(
+            f"theta0 must have shape (n_params,) = ({model.n_params},) for {model!r}, got shape {theta0.shape}"
+        )
     return iht(fun, theta0, model.n_params, step, max_iter=max_iter, tol=tol)
 
 
@@ -202,6 +242,7 @@ def summarize_sweep(table: pd.DataFrame, columns: Sequence[str] = ("loss", "test
     pandas.DataFrame
         Indexed by s, with a two-level column index (column, statistic).
     """
+    check_table(table, ["s", *columns])
     stats = {
         "min": "min",
         "q25": lambda v: v.quantile(0.25),
@@ -236,6 +277,11 @@ def epsilon_optimal(
     """
     if statistic not in ("min", "median"):
         raise ValueError(f"statistic must be 'min' or 'median', got {statistic!r}")
+    check_table(table, ["s", "loss"])
+    dense_loss = check_real(dense_loss, "dense_loss")
+    if isinstance(eps_values, (str, bytes)) or not isinstance(eps_values, (Iterable, np.ndarray)):
+        raise TypeError(f"eps_values must be an iterable of numbers >= 0 such as [0.01, 0.1], got {eps_values!r}")
+    eps_values = [check_real(e, "eps", low=0.0) for e in eps_values]
     per_s = table.groupby("s")["loss"].agg(statistic)
     rows = []
     for eps in eps_values:

@@ -19,9 +19,29 @@ from numpy.typing import ArrayLike
 from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
-from .thresholding import check_s, check_s_per_row, hard_threshold
+from .thresholding import hard_threshold
+from .validation import (
+    check_array,
+    check_budget,
+    check_integer,
+    check_real,
+    check_s,
+    check_s_per_row,
+    check_step,
+    check_tol,
+    seeded_batch,
+)
 
-__all__ = ["IHTResult", "iht", "random_sparse_init", "StabilityReport", "ht_stability", "STABILITY_TOL", "check_step"]
+__all__ = [
+    "IHTResult",
+    "iht",
+    "random_sparse_init",
+    "StabilityReport",
+    "ht_stability",
+    "STABILITY_TOL",
+    "check_step",  # re-exported from ihtlib.validation
+    "seeded_batch",
+]
 
 #: Limits BLAS threads during IHT: on (B·K, d+1) products, extra threads only contend
 #: (measured: a B = 750 batch ran 10 times slower with two OpenBLAS threads on a busy machine).
@@ -29,48 +49,6 @@ _BLAS = ThreadpoolController()
 
 #: A loss may rise by this relative amount without counting as an increase (rounding).
 _RISE_RTOL = 1e-13
-
-
-def check_step(step: ArrayLike, n_runs: int | None = None) -> np.ndarray:
-    """Validate a step size γ (a positive finite number, or one per run).
-
-    Returns
-    -------
-    ndarray of float64, shape () or (n_runs,)
-
-    Raises
-    ------
-    TypeError
-        ``step`` is not a real number.
-    ValueError
-        ``step`` is <= 0, NaN or infinite, or has the wrong length.
-    """
-    if isinstance(step, (bool, str)) or step is None:
-        raise TypeError(f"step must be a positive real number, got {step!r}")
-    try:
-        arr = np.asarray(step, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"step must be a positive real number, got {step!r}") from err
-    if arr.ndim > 1 or (arr.ndim == 1 and (n_runs is None or arr.shape[0] != n_runs)):
-        raise ValueError(f"step must be a scalar or have one entry per run ({n_runs}), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"step must be finite and > 0 (for example 1/L2s^val or 1/smoothness_bound), got {step}")
-    return arr
-
-
-def seeded_batch(seed: int | Sequence[int] | np.random.Generator | None, size: int | None) -> tuple:
-    """The random generator for ``seed`` and the batch size for ``size`` (1 when None).
-
-    Raises
-    ------
-    ValueError
-        ``size`` < 1.
-    """
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    B = 1 if size is None else int(size)
-    if B < 1:
-        raise ValueError(f"size must be >= 1, got {size}")
-    return rng, B
 
 
 def random_sparse_init(
@@ -103,12 +81,13 @@ def random_sparse_init(
     ndarray, shape (n,) or (size, n)
         Exactly s nonzeros per vector (almost surely).
     """
+    n = check_integer(n, "n", low=1)
     s = check_s(s, n)
     if law not in ("normal", "uniform"):
         raise ValueError(f"law must be 'normal' or 'uniform', got {law!r}")
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be finite and > 0, got {scale}")
+    scale = check_real(scale, "scale", low=0.0, low_open=True)
     rng, B = seeded_batch(seed, size)
+    check_budget(B * n, f"random_sparse_init of {B} vectors of length {n}", "pass a smaller size or n")
     idx = np.argsort(rng.random((B, n)), axis=1)[:, :s]
     if law == "normal":
         values = rng.normal(0.0, scale, (B, s))
@@ -171,8 +150,16 @@ def _evaluate(fun: Callable, theta: np.ndarray):
     """``fun`` on a batch; runs whose loss cannot be computed get loss = inf."""
     try:
         with np.errstate(all="ignore"):
-            loss, grad = fun(theta)
-        return np.asarray(loss, dtype=np.float64).reshape(theta.shape[0]), np.asarray(grad).reshape(theta.shape)
+            out = fun(theta)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError(f"fun must return a pair (loss, grad), got {type(out).__name__}")
+        loss, grad = np.asarray(out[0], dtype=np.float64), np.asarray(out[1], dtype=np.float64)
+        if loss.size != theta.shape[0] or grad.size != theta.size:
+            raise ValueError(
+                f"fun(θ) for θ of shape {theta.shape} must return a loss of shape ({theta.shape[0]},) and a "
+                f"gradient of shape {theta.shape}, got shapes {loss.shape} and {grad.shape}"
+            )
+        return loss.reshape(theta.shape[0]), grad.reshape(theta.shape)
     except FloatingPointError:
         if theta.shape[0] == 1:
             return np.array([np.inf]), np.zeros_like(theta)
@@ -225,9 +212,11 @@ def iht(
         For s that is not an integer in 1…n, a step that is not finite and > 0,
         θ⁰ with more than s nonzeros, or a non-finite θ⁰.
     """
-    theta0 = np.asarray(theta0, dtype=np.float64)
-    if theta0.ndim not in (1, 2) or theta0.shape[-1] == 0:
-        raise ValueError(f"theta0 must have shape (n,) or (B, n), got {theta0.shape}")
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    theta0 = check_array(theta0, "theta0", finite=False, allow_empty=True)
+    if theta0.ndim not in (1, 2) or theta0.shape[-1] == 0 or theta0.size == 0:
+        raise ValueError(f"theta0 must have shape (n,) or (B, n) with n, B >= 1, got {theta0.shape}")
     single = theta0.ndim == 1
     th = np.array(theta0.reshape(-1, theta0.shape[-1]))
     B, n = th.shape
@@ -235,10 +224,8 @@ def iht(
     if single and np.ndim(s) != 0:
         raise ValueError("one start (theta0 of shape (n,)) takes one integer s")
     steps = np.broadcast_to(check_step(step, B), (B,)).astype(np.float64)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    if not (np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be finite and >= 0, got {tol}")
+    max_iter = check_integer(max_iter, "max_iter", low=1)
+    tol = check_tol(tol)
     if not np.all(np.isfinite(th)):
         raise ValueError("theta0 contains NaN or infinite values")
     nnz = np.count_nonzero(th, axis=1)
@@ -269,7 +256,8 @@ def _run(
     loss, grad = _evaluate(fun, th)
     if not np.all(np.isfinite(loss)):
         raise ValueError("the loss at theta0 is not finite; start from a smaller theta0")
-    losses = np.empty((max_iter + 1, B))  # row k: f(θ^k) of every run
+    # row k: f(θ^k) of every run; grows with the iterations actually run (doubling, at most max_iter + 1)
+    losses = np.empty((min(max_iter, 1023) + 1, B))
     losses[0] = loss
     n_iter = np.full(B, max_iter)
     status = np.full(B, "max_iter", dtype=object)
@@ -283,16 +271,31 @@ def _run(
     s_a = s  # the sparsity level of each active run (an int when all runs share it)
     limit_a = loss + _RISE_RTOL * np.abs(loss)  # a run diverges when its loss exceeds f(θ^0)
     for k in tqdm(range(1, max_iter + 1), disable=not progress, desc="IHT", leave=False):
-        new = hard_threshold(th_a - step_a * g_a, s_a)
+        if k >= losses.shape[0]:
+            losses = np.concatenate([losses, np.empty((min(losses.shape[0], max_iter + 1 - losses.shape[0]), B))])
+        with np.errstate(all="ignore"):
+            v = th_a - step_a * g_a
+        blown = ~np.isfinite(v).all(axis=1)  # the step overflowed or the gradient held NaN / inf
+        if blown.any():
+            v[blown] = th_a[blown]
+        new = hard_threshold(v, s_a)
         new_loss, new_grad = _evaluate(fun, new)
-        bad = ~(new_loss <= limit_a)  # also catches NaN and inf
+        bad = ~(new_loss <= limit_a) | blown  # also catches NaN and inf
         done = np.abs(new - th_a).max(axis=1) <= tol
         if bad.any():
             for j in np.flatnonzero(bad):
                 i = idx[j]
                 status[i], n_iter[i] = "diverged", k - 1
+                if blown[j]:
+                    message[i] = (
+                        f"diverged: the gradient step at iteration {k} was not finite (step {steps[i]:.4g} times "
+                        "the gradient overflowed, or fun returned a NaN or infinite gradient); use a smaller step "
+                        "(at most 1/L2s^val, e.g. 1/smoothness_bound) or check fun"
+                    )
+                    continue
+                rose = "rose" if np.isfinite(new_loss[j]) else "was not finite: it went"
                 message[i] = (
-                    f"diverged: the loss rose from {losses[0, i]:.4g} at the start to {new_loss[j]:.4g} at "
+                    f"diverged: the loss {rose} from {losses[0, i]:.4g} at the start to {new_loss[j]:.4g} at "
                     f"iteration {k} with step {steps[i]:.4g}; use a smaller step "
                     "(at most 1/L2s^val, e.g. 1/smoothness_bound)"
                 )
@@ -442,18 +445,17 @@ def ht_stability(
     TypeError
         ``s`` not an integer, ``step`` not a number.
     """
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.ndim not in (1, 2) or theta.shape[-1] == 0:
-        raise ValueError(f"theta must have shape (n,) or (B, n), got {theta.shape}")
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, fun(θ) -> grad or (loss, grad), got {type(fun).__name__}")
+    theta = check_array(theta, "theta", finite=False, allow_empty=True)
+    if theta.ndim not in (1, 2) or theta.shape[-1] == 0 or theta.size == 0:
+        raise ValueError(f"theta must have shape (n,) or (B, n) with n, B >= 1, got {theta.shape}")
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta contains NaN or infinite values")
     n = theta.shape[-1]
     s = check_s_per_row(s, n, theta.shape[:-1])
     step = check_step(step, None if theta.ndim == 1 else theta.shape[0])
-    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)) or not (
-        np.isfinite(tol) and tol >= 0
-    ):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tol = check_tol(tol)
     nnz = np.count_nonzero(theta, axis=-1)
     if np.any(nnz > s):
         raise ValueError(
@@ -461,7 +463,10 @@ def ht_stability(
             "pass hard_threshold(theta, s) or the sparsity level theta was trained with"
         )
     g = fun(theta)
-    g = np.asarray(g[1] if isinstance(g, tuple) else g, dtype=np.float64)
+    g = np.asarray(g[1] if isinstance(g, tuple) else g)
+    if g.dtype.kind not in "iuf":
+        raise TypeError(f"fun must return the gradient as real numbers, got dtype {g.dtype}")
+    g = g.astype(np.float64)
     if g.shape != theta.shape or not np.all(np.isfinite(g)):
         raise ValueError(f"the gradient at theta must be finite with shape {theta.shape}, got shape {g.shape}")
 

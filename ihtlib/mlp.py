@@ -56,10 +56,18 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .data import check_X, check_Xy
-from .iht import seeded_batch
-from .model import ClassifierMethods, ObjectiveMethods, check_theta
-from .thresholding import check_s
+from .model import ClassifierMethods, ObjectiveMethods
+from .validation import (
+    check_array,
+    check_budget,
+    check_integer,
+    check_real,
+    check_s,
+    check_theta,
+    check_X,
+    check_Xy,
+    seeded_batch,
+)
 
 __all__ = ["MLP", "MLPObjective"]
 
@@ -118,8 +126,7 @@ class MLP(ClassifierMethods):
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least 2 entries [n_features, n_classes], got {sizes}")
         for i, value in enumerate(sizes):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"sizes[{i}] must be an integer, got {type(value).__name__}")
+            check_integer(value, f"sizes[{i}]")  # TypeError for floats, bools, strings
             if value < 1:
                 raise ValueError(f"sizes[{i}] must be >= 1, got {value}")
         if sizes[-1] < 2:
@@ -187,8 +194,8 @@ class MLP(ClassifierMethods):
         parts = []
         lead = None
         for li, ((W, b), fi, fo) in enumerate(zip(layers, self.sizes[:-1], self.sizes[1:], strict=True), start=1):
-            W = np.asarray(W, dtype=np.float64)
-            b = np.asarray(b, dtype=np.float64)
+            W = check_array(W, f"W{li}", allow_empty=True)
+            b = check_array(b, f"b{li}", allow_empty=True)
             if W.shape[-2:] != (fo, fi) or b.shape[-1:] != (fo,) or W.shape[:-2] != b.shape[:-1]:
                 raise ValueError(
                     f"layer {li}: W must have shape (..., {fo}, {fi}) and b shape (..., {fo}); got {W.shape}, {b.shape}"
@@ -274,9 +281,9 @@ class MLP(ClassifierMethods):
         ndarray, shape (n,) or (size, n)
         """
         s = check_s(s, self.n_params)
-        if not (np.isfinite(bias_scale) and bias_scale > 0):
-            raise ValueError(f"bias_scale must be finite and > 0, got {bias_scale}")
+        bias_scale = check_real(bias_scale, "bias_scale", low=0.0, low_open=True)
         rng, B = seeded_batch(seed, size)
+        check_budget(B * self.n_params, f"{B} vectors of {self.n_params} parameters", "pass a smaller size")
         n_w = np.array([fo * fi for fi, fo in zip(self.sizes[:-1], self.sizes[1:], strict=True)])
         total_w = int(n_w.sum())
         k = self._allocate(min(s, total_w), n_w)
@@ -376,9 +383,7 @@ class MLPObjective(ObjectiveMethods):
         X, y = check_Xy(X, y, model.n_classes)
         if X.shape[1] != model.n_features:
             raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
-        ridge = float(ridge)
-        if not np.isfinite(ridge) or ridge < 0:
-            raise ValueError(f"ridge must be finite and >= 0, got {ridge}")
+        ridge = check_real(ridge, "ridge", low=0.0)
         N = X.shape[0]
         self.model, self.ridge, self.n_samples = model, ridge, N
         self.X = np.ascontiguousarray(X)

@@ -35,31 +35,15 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .data import check_X, check_Xy
+from .validation import check_array, check_integer, check_real, check_theta, check_X, check_Xy
 
-__all__ = ["ClassifierMethods", "ObjectiveMethods", "SoftmaxLayer", "SoftmaxObjective", "check_theta"]
+__all__ = ["ClassifierMethods", "ObjectiveMethods", "SoftmaxLayer", "SoftmaxObjective", "check_theta"]  # re-exported
 
 # exp(t) is a normal float64 with full precision for |t| < ~700; stay well inside.
 _SAFE_LOGIT = 300.0
 # mean(logsumexp) - mean(true logit) loses about eps * |logit| to cancellation; below this
 # multiple of the logit bound the loss is recomputed per sample as log1p(Σ exp(z_k - z_max)).
 _CANCELLATION_RATIO = 1e-6
-
-
-def check_theta(theta: ArrayLike, n_params: int, name: str = "theta") -> np.ndarray:
-    """Return ``theta`` as float64 of shape (..., n_params), or raise ValueError.
-
-    Raises
-    ------
-    ValueError
-        Wrong last dimension, or NaN / infinite entries.
-    """
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.ndim == 0 or theta.shape[-1] != n_params:
-        raise ValueError(f"{name} must have shape (..., {n_params}), got shape {theta.shape}")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError(f"{name} contains NaN or infinite values; all entries must be finite")
-    return theta
 
 
 class ClassifierMethods:
@@ -84,16 +68,33 @@ class ClassifierMethods:
         """``(loss, grad)`` with shapes (...) and (..., n)."""
         return self.objective(X, y)(theta)
 
+    def _finite_logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
+        """Logits, or FloatingPointError (as the objective raises) when they overflow."""
+        with np.errstate(all="ignore"):
+            Z = self.logits(theta, X)
+        if not np.all(np.isfinite(Z)):
+            raise FloatingPointError(
+                "the logits are not finite: |θ| or |X| is too large for float64; "
+                "use smaller parameters (a smaller step or start) or rescale X"
+            )
+        return Z
+
     def predict_proba(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Class probabilities, shape (..., N, K)."""
-        Z = self.logits(theta, X)
+        """Class probabilities, shape (..., N, K).
+
+        Raises
+        ------
+        FloatingPointError
+            The logits overflow float64 (the objective raises the same).
+        """
+        Z = self._finite_logits(theta, X)
         Z = Z - Z.max(axis=-1, keepdims=True)
         E = np.exp(Z)
         return E / E.sum(axis=-1, keepdims=True)
 
     def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
-        return np.argmax(self.logits(theta, X), axis=-1)
+        return np.argmax(self._finite_logits(theta, X), axis=-1)
 
     def accuracy(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
         """Fraction of correctly classified samples, shape (...)."""
@@ -126,10 +127,10 @@ class SoftmaxLayer(ClassifierMethods):
 
     def __init__(self, n_features: int, n_classes: int):
         for name, value, low in (("n_features", n_features, 1), ("n_classes", n_classes, 2)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-            if value < low:
-                raise ValueError(f"{name} must be >= {low}, got {value}")
+            try:
+                check_integer(value, name, low=low)
+            except ValueError:
+                raise ValueError(f"{name} must be >= {low}, got {value}") from None
         self.n_features = int(n_features)
         self.n_classes = int(n_classes)
         self.n_params = self.n_classes * self.n_features + self.n_classes
@@ -146,8 +147,8 @@ class SoftmaxLayer(ClassifierMethods):
 
     def pack(self, W: ArrayLike, b: ArrayLike) -> np.ndarray:
         """Inverse of :meth:`unpack`: θ of shape (..., n) from W (..., K, d) and b (..., K)."""
-        W = np.asarray(W, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
+        W = check_array(W, "W", allow_empty=True)
+        b = check_array(b, "b", allow_empty=True)
         K, d = self.n_classes, self.n_features
         if W.shape[-2:] != (K, d) or b.shape[-1:] != (K,) or W.shape[:-2] != b.shape[:-1]:
             raise ValueError(f"W must have shape (..., {K}, {d}) and b shape (..., {K}); got {W.shape}, {b.shape}")
@@ -234,9 +235,7 @@ class SoftmaxObjective(ObjectiveMethods):
         X, y = check_Xy(X, y, model.n_classes)
         if X.shape[1] != model.n_features:
             raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
-        ridge = float(ridge)
-        if not np.isfinite(ridge) or ridge < 0:
-            raise ValueError(f"ridge must be finite and >= 0, got {ridge}")
+        ridge = check_real(ridge, "ridge", low=0.0)
         K, d = model.n_classes, model.n_features
         N = X.shape[0]
         self.model, self.ridge, self.n_samples = model, ridge, N
@@ -305,10 +304,17 @@ class SoftmaxObjective(ObjectiveMethods):
 
     def __call__(self, theta: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
         """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
+        n = self.model.n_params
+        theta = check_theta(theta, n)
+        if theta.size == 0:  # an empty batch: nothing to compute
+            return np.zeros(theta.shape[:-1]), np.zeros(theta.shape)
+        with np.errstate(over="ignore", invalid="ignore"):  # absurd θ: FloatingPointError in _finish
+            return self._evaluate(theta, theta.reshape(-1, n))
+
+    def _evaluate(self, theta: np.ndarray, theta2: np.ndarray) -> tuple[np.ndarray | float, np.ndarray]:
+        """The body of :meth:`__call__` on a checked θ and its (B, n) view."""
         model = self.model
         K, d, n = model.n_classes, model.n_features, model.n_params
-        theta = check_theta(theta, n)
-        theta2 = theta.reshape(-1, n)
         Wa = self._augmented(theta2)
         logit_bound = (np.abs(theta2) @ self.class_of).max(axis=1, initial=0.0) * self.x_max  # (B,)
         E, S, lse = self._softmax_parts(Wa, logit_bound.max(initial=0.0) < _SAFE_LOGIT)

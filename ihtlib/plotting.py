@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from .experiments import summarize_sweep
 from .model import SoftmaxLayer
 from .rss import L2sEstimate
+from .validation import check_array, check_integer, check_real, check_table
 
 __all__ = ["plot_losses", "plot_sweep", "plot_ratio_histogram", "plot_weights", "plot_escape"]
 
@@ -53,7 +54,10 @@ def plot_losses(
     -------
     matplotlib.figure.Figure
     """
-    losses = np.atleast_2d(np.asarray(getattr(losses, "losses", losses)))
+    # NaN and inf are drawn as gaps (a diverged run), so only the type and shape are checked
+    losses = np.atleast_2d(check_array(getattr(losses, "losses", losses), "losses", ndim=(1, 2), finite=False))
+    if labels is not None and len(labels) != losses.shape[0]:
+        raise ValueError(f"labels has {len(labels)} entries for {losses.shape[0]} runs; pass one label per run")
     fig, ax = _axes(ax, (6, 3.5))
     k = np.arange(losses.shape[1]) + (1 if log_x else 0)
     for i, row in enumerate(losses):
@@ -90,6 +94,11 @@ def plot_sweep(
     matplotlib.figure.Figure
         Left: loss (median line, interquartile band, min–max band); right: test accuracy.
     """
+    check_table(table, ["s", "loss", "test_acc"])
+    dense_loss = None if dense_loss is None else check_real(dense_loss, "dense_loss")
+    dense_acc = None if dense_acc is None else check_real(dense_acc, "dense_acc", 0.0, 1.0)
+    if axes is not None and len(axes) != 2:
+        raise ValueError(f"axes must be a pair of Axes (loss, accuracy), got {len(axes)}")
     summary = summarize_sweep(table, ("loss", "test_acc"))
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
@@ -133,6 +142,10 @@ def plot_ratio_histogram(
     -------
     matplotlib.figure.Figure
     """
+    if not isinstance(estimate, L2sEstimate):
+        raise TypeError(f"estimate must be an L2sEstimate (from estimate_l2s), got {type(estimate).__name__}")
+    bound = None if bound is None else check_real(bound, "bound", low=0.0)
+    bins = check_integer(bins, "bins", low=1, high=100_000)
     fig, ax = _axes(ax, (6, 3.5))
     ax.hist(estimate.ratios, bins=bins, color="C0", alpha=0.8)
     ax.axvline(estimate.value, color="C3", lw=2, label=rf"max ratio $\hat{{L}}_{{2s}}$ = {estimate.value:.3f}")
@@ -168,11 +181,16 @@ def plot_weights(
     matplotlib.figure.Figure
         A heat map of [W | b] (red positive, blue negative) with each surviving value printed.
     """
-    W, b = model.unpack(np.asarray(theta, dtype=np.float64))
+    if not isinstance(model, SoftmaxLayer):
+        raise TypeError(f"model must be a SoftmaxLayer (one weight matrix), got {type(model).__name__}")
+    theta = check_array(theta, "theta", ndim=1)
+    W, b = model.unpack(theta)
     M = np.hstack([W, b[:, None]])
     K, d = W.shape
     feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
     class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
+    if len(feature_names) != d or len(class_names) != K:
+        raise ValueError(f"need {d} feature names and {K} class names, got {len(feature_names)} and {len(class_names)}")
     fig, ax = _axes(ax, (1.1 * (d + 1) + 1.5, 0.7 * K + 1.2))
     vmax = max(float(np.abs(M).max()), 1e-12)
     shown = np.ma.masked_where(M == 0, M)
@@ -216,8 +234,8 @@ def plot_escape(
         each other) and a dashed diagonal, the distance of the start: a run above it ended
         farther from θ* than it started, a run below it came back closer.
     """
-    eps = np.asarray(eps, dtype=np.float64)
-    distance = np.asarray(distance, dtype=np.float64)
+    eps = check_array(eps, "eps")
+    distance = check_array(distance, "distance")
     if distance.ndim == 2:
         distance = distance[None]
     if eps.ndim != 1 or distance.ndim != 3 or distance.shape[1] != eps.size:

@@ -22,14 +22,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
-from math import comb
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .data import check_X
 from .iht import random_sparse_init
-from .thresholding import check_s
+from .validation import (
+    check_array,
+    check_budget,
+    check_combinations,
+    check_integer,
+    check_s,
+    check_theta,
+    check_X,
+)
 
 __all__ = ["L2sEstimate", "estimate_l2s", "smoothness_bound", "restricted_smoothness_bound", "Quadratic"]
 
@@ -58,13 +64,35 @@ class L2sEstimate:
 
     @property
     def step(self) -> float:
-        """The step size 1 / L̂2s."""
+        """The step size 1 / L̂2s.
+
+        Raises
+        ------
+        ValueError
+            L̂2s = 0: no sampled gradient changed (a linear objective?), so 1/L̂2s is no step.
+        """
+        if not self.value > 0:
+            raise ValueError(
+                f"the estimate L̂2s is {self.value}: the sampled gradients did not change (is the objective "
+                "linear on the sampled points?), so 1/L̂2s is not a step; choose the step from a bound instead"
+            )
         return 1.0 / self.value
 
 
-def _grad_of(grad_fn: Callable, theta: ArrayLike):
-    g = grad_fn(theta)
-    return np.asarray(g[1] if isinstance(g, tuple) else g, dtype=np.float64)
+def _grad_of(grad_fn: Callable, theta: np.ndarray) -> np.ndarray:
+    """The gradient part of ``grad_fn(θ)``, checked to have θ's shape; overflow is reported."""
+    try:
+        with np.errstate(all="ignore"):
+            g = grad_fn(theta)
+    except FloatingPointError as err:
+        raise FloatingPointError(f"{err}; the sampled points are too large: try a smaller scale") from err
+    g = np.asarray(g[1] if isinstance(g, tuple) else g)
+    if g.dtype.kind not in "iuf" or g.shape != theta.shape:
+        raise ValueError(
+            f"grad_fn(θ) for θ of shape {theta.shape} must return a real gradient of that shape "
+            f"(or a pair (loss, grad)), got dtype {g.dtype} and shape {g.shape}"
+        )
+    return g.astype(np.float64)
 
 
 def estimate_l2s(
@@ -103,16 +131,30 @@ def estimate_l2s(
         ``value`` is a lower bound on L2s^grad, the gradient-form constant over s-sparse
         pairs; it is not a bound on L2s^val in either direction.
     """
+    if not callable(grad_fn):
+        raise TypeError(f"grad_fn must be callable, θ of shape (B, n) -> gradient (B, n), got {type(grad_fn).__name__}")
+    n_params = check_integer(n_params, "n_params", low=1)
     s = check_s(s, n_params)
-    if isinstance(n_monte, bool) or not isinstance(n_monte, (int, np.integer)) or n_monte < 1:
-        raise ValueError(f"n_monte must be an integer >= 1, got {n_monte!r}")
+    n_monte = check_integer(n_monte, "n_monte", low=1)
+    check_budget(2 * n_monte * n_params, f"{2 * n_monte} sampled points of length {n_params}", "use a smaller n_monte")
     thetas = random_sparse_init(n_params, s, size=2 * n_monte, seed=seed, scale=scale, law=law)
     g = _grad_of(grad_fn, thetas)
     t1, t2 = thetas[:n_monte], thetas[n_monte:]
     g1, g2 = g[:n_monte], g[n_monte:]
-    ratios = np.linalg.norm(g1 - g2, axis=1) / np.linalg.norm(t1 - t2, axis=1)
-    if not np.all(np.isfinite(ratios)):
-        raise FloatingPointError("a gradient difference was not finite; try a smaller scale")
+    with np.errstate(all="ignore"):
+        num, den = np.linalg.norm(g1 - g2, axis=1), np.linalg.norm(t1 - t2, axis=1)
+        ratios = num / den
+    if not np.all(np.isfinite(num)):
+        raise FloatingPointError(
+            f"a gradient (difference) was not finite at scale={scale:g}: the sampled points are too large; "
+            "try a smaller scale"
+        )
+    if not (np.all(np.isfinite(den)) and np.all(den > 0)):
+        raise ValueError(
+            f"a sampled pair θ₁, θ₂ had ‖θ₁ - θ₂‖ = {den.min() if np.all(np.isfinite(den)) else np.inf:g} at "
+            f"scale={scale:g}: the scale is {'too small' if np.all(np.isfinite(den)) else 'too large'} for "
+            "float64; try a scale near 1"
+        )
     return L2sEstimate(float(ratios.max()), ratios, s, int(n_monte), seed, law, float(scale))
 
 
@@ -120,7 +162,14 @@ def _second_moment(X: ArrayLike) -> np.ndarray:
     """(1/N) Σ x̃ x̃ᵀ with x̃ = [x; 1], shape (d+1, d+1)."""
     X = check_X(X)
     Xa = np.hstack([X, np.ones((X.shape[0], 1))])
-    return Xa.T @ Xa / X.shape[0]
+    with np.errstate(all="ignore"):
+        M = Xa.T @ Xa / X.shape[0]
+    if not np.all(np.isfinite(M)):
+        raise ValueError(
+            f"X is too large: (1/N) Σ x̃ x̃ᵀ overflows float64 (largest |x| = {np.abs(X).max():.3g}); "
+            "standardise or rescale X first"
+        )
+    return M
 
 
 def smoothness_bound(X: ArrayLike) -> float:
@@ -165,15 +214,13 @@ def restricted_smoothness_bound(X: ArrayLike, s: int, form: str = "value") -> fl
     """
     M = _second_moment(X)
     m = M.shape[0]
-    if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-        raise TypeError(f"s must be an integer >= 1, got {s!r} of type {type(s).__name__}")
-    if s < 1:
-        raise ValueError(f"s must be an integer >= 1, got {s!r}")
+    s = check_integer(s, "s", low=1)
     if form not in ("value", "gradient"):
         raise ValueError(f"form must be 'value' or 'gradient', got {form!r}")
     size = min(2 * s, m)
-    if comb(m, size) > 200_000:
-        raise ValueError(f"too many coordinate sets ({comb(m, size)}) to enumerate; use smoothness_bound(X)")
+    check_combinations(
+        m, size, "too many coordinate sets to enumerate", "use smoothness_bound(X) instead", limit=200_000
+    )
     value = 0.5 * max(float(np.linalg.eigvalsh(M[np.ix_(J, J)])[-1]) for J in combinations(range(m), size))
     if form == "gradient":
         value = float(np.sqrt(value * smoothness_bound(X)))
@@ -192,20 +239,23 @@ class Quadratic:
     """
 
     def __init__(self, A: ArrayLike, b: ArrayLike | None = None):
-        A = np.asarray(A, dtype=np.float64)
-        if A.ndim != 2 or A.shape[0] != A.shape[1] or not np.allclose(A, A.T):
-            raise ValueError("A must be a symmetric square matrix")
+        A = check_array(A, "A", finite=False, allow_empty=True)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.size == 0:
+            raise ValueError(f"A must be a symmetric square matrix of shape (n, n) with n >= 1, got shape {A.shape}")
+        A = check_array(A, "A")
+        if not np.allclose(A, A.T):
+            raise ValueError("A must be a symmetric square matrix (A == A.T up to rounding); pass (A + A.T) / 2")
         if np.linalg.eigvalsh(A)[0] < -1e-12 * max(1.0, np.abs(A).max()):
             raise ValueError("A must be positive semidefinite")
         self.A = A
         self.n_params = A.shape[0]
-        self.b = np.zeros(self.n_params) if b is None else np.asarray(b, dtype=np.float64)
+        self.b = np.zeros(self.n_params) if b is None else check_array(b, "b", allow_empty=True)
         if self.b.shape != (self.n_params,):
             raise ValueError(f"b must have shape ({self.n_params},), got {self.b.shape}")
 
     def __call__(self, theta: ArrayLike):
         """``(loss, grad)`` of shapes (...) and (..., n)."""
-        theta = np.asarray(theta, dtype=np.float64)
+        theta = check_theta(theta, self.n_params)
         g = theta @ self.A - self.b
         loss = 0.5 * np.einsum("...i,...i->...", theta, theta @ self.A) - theta @ self.b
         return loss, g
@@ -220,6 +270,7 @@ class Quadratic:
         if form not in ("value", "gradient"):
             raise ValueError(f"form must be 'value' or 'gradient', got {form!r}")
         size = min(2 * s, self.n_params)
+        check_combinations(self.n_params, size, "too many coordinate sets to enumerate", "use a smaller s or n")
         best = 0.0
         for T in combinations(range(self.n_params), size):
             T = list(T)

@@ -18,52 +18,15 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["check_s", "check_s_per_row", "hard_threshold", "hard_threshold_set", "support"]
+from .validation import MAX_PROBLEMS, check_array, check_combinations, check_s, check_s_per_row
 
-
-def check_s(s: int, n: int) -> int:
-    """Return ``s`` as int if it is an integer with ``1 <= s <= n``, else raise.
-
-    Raises
-    ------
-    TypeError
-        ``s`` is not an integer (a float such as 5.0 is refused too).
-    ValueError
-        ``s < 1`` or ``s > n``.
-    """
-    if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-        raise TypeError(f"s must be an integer between 1 and n={n}, got {s!r} of type {type(s).__name__}")
-    if not 1 <= s <= n:
-        raise ValueError(f"s must satisfy 1 <= s <= n={n}, got s={s}")
-    return int(s)
-
-
-def check_s_per_row(s: int | ArrayLike, n: int, batch_shape: tuple[int, ...]) -> int | np.ndarray:
-    """Validate one sparsity level, or one per vector of a batch.
-
-    Returns
-    -------
-    int, or ndarray of int of shape ``batch_shape``
-        A scalar ``s`` is checked by :func:`check_s`; an array must hold integers in
-        1 … n and broadcast to ``batch_shape``.
-    """
-    if np.ndim(s) == 0:
-        return check_s(s.item() if isinstance(s, np.ndarray) else s, n)
-    arr = np.asarray(s)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"s must hold integers between 1 and n={n}, got dtype {arr.dtype}")
-    if arr.size and (arr.min() < 1 or arr.max() > n):
-        raise ValueError(f"every s must satisfy 1 <= s <= n={n}, got values from {arr.min()} to {arr.max()}")
-    try:
-        return np.broadcast_to(arr, batch_shape).astype(np.int64)
-    except ValueError as err:
-        raise ValueError(f"s of shape {arr.shape} does not match the batch shape {batch_shape}") from err
+__all__ = ["check_s", "check_s_per_row", "hard_threshold", "hard_threshold_set", "support"]  # check_*: re-exported
 
 
 def _check_v(v: ArrayLike) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64)
-    if v.ndim == 0:
-        raise ValueError("v must have at least one axis, shape (..., n)")
+    v = check_array(v, "v", finite=False, allow_empty=True)
+    if v.ndim == 0 or v.shape[-1] == 0:
+        raise ValueError(f"v must have shape (..., n) with n >= 1, got shape {v.shape}")
     if not np.all(np.isfinite(v)):
         raise ValueError("v contains NaN or infinite values; hard thresholding needs finite entries")
     return v
@@ -133,7 +96,7 @@ def hard_threshold_set(v: ArrayLike, s: int) -> list[np.ndarray]:
     """
     v = _check_v(v)
     if v.ndim != 1:
-        raise ValueError(f"hard_threshold_set takes one vector of shape (n,), got shape {v.shape}")
+        raise ValueError(f"v must be one vector of shape (n,) for hard_threshold_set, got shape {v.shape}")
     s = check_s(s, v.size)
     a = np.abs(v)
     t = np.sort(a)[::-1][s - 1]  # the s-th largest magnitude
@@ -141,6 +104,13 @@ def hard_threshold_set(v: ArrayLike, s: int) -> list[np.ndarray]:
         return [v.copy()]
     keep = np.flatnonzero(a > t)
     tied = np.flatnonzero(a == t)
+    check_combinations(
+        tied.size,
+        s - keep.size,
+        f"H_s(v) has one member per choice of {s - keep.size} of the {tied.size} tied entries",
+        "too many to list: use hard_threshold(v, s) for one member",
+        limit=MAX_PROBLEMS,
+    )
     members = []
     for chosen in combinations(tied, s - keep.size):
         out = np.zeros_like(v)
@@ -164,7 +134,12 @@ def support(v: ArrayLike) -> tuple[int, ...] | list[tuple[int, ...]]:
     list of tuple of int
         For a batch of shape (B, n): one tuple per row.
     """
-    v = np.asarray(v)
+    try:
+        v = np.asarray(v)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"v must be an array of shape (n,) or (B, n), got {v!r:.60}") from err
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"v must hold real numbers or booleans, got dtype {v.dtype}")
     if v.ndim == 1:
         return tuple(int(i) for i in np.flatnonzero(v))
     if v.ndim == 2:

@@ -13,9 +13,11 @@ from ihtlib.reproduce import chapter_notebooks, find_book, reproduce
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 
 
-@pytest.fixture
-def tiny_book(tmp_path):
-    (tmp_path / "book").mkdir()
+def make_tiny_book(root):
+    """A repository with _toc.yml listing book/ch1 (a notebook with a figure, a table, a computing
+    cell) and book/notes (Markdown); returns ``root``."""
+    tmp_path = root
+    (tmp_path / "book").mkdir(parents=True)
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: book/index\nchapters:\n  - file: book/ch1\n  - file: book/notes\n"
     )
@@ -35,6 +37,11 @@ def tiny_book(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "book" / "ch1.ipynb")
     return tmp_path
+
+
+@pytest.fixture
+def tiny_book(tmp_path):
+    return make_tiny_book(tmp_path)
 
 
 def test_finds_chapters_in_toc_order(tiny_book):
@@ -61,20 +68,14 @@ def test_full_run_executes_the_chapter(tiny_book, tmp_path):
     assert [p.name for p in summary.files["ch1"]] == ["figure-01.png"]  # produced by execution, not stored
 
 
-def test_cli_usage_errors(tmp_path):
-    with pytest.raises(SystemExit) as err:
-        main([])
-    assert err.value.code == 2
-    with pytest.raises(SystemExit) as err:
-        main(["reproduce"])  # --out missing
-    assert err.value.code == 2
+def test_cli_usage_errors(tmp_path, capsys):
+    # main returns the exit status (2: usage) and prints one line; tests/test_cli_errors.py has the full table
+    assert main([]) == 2
+    assert main(["reproduce"]) == 2  # --out missing
     (tmp_path / "file").write_text("x")
-    with pytest.raises(SystemExit) as err:
-        main(["reproduce", "--out", str(tmp_path / "file")])
-    assert err.value.code == 2
-    with pytest.raises(SystemExit) as err:
-        main(["reproduce", "--out", str(tmp_path / "o"), "--book", str(tmp_path / "nowhere")])
-    assert err.value.code == 2
+    assert main(["reproduce", "--out", str(tmp_path / "file")]) == 2
+    assert main(["reproduce", "--out", str(tmp_path / "o"), "--book", str(tmp_path / "nowhere")]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 4
 
 
 def test_cli_runs_as_module(tiny_book, tmp_path):

@@ -1,0 +1,660 @@
+"""Bad input and numerical faults: every public name of ``ihtlib`` gets each kind of bad value.
+
+A table of cases.  Each case calls one public name (``ihtlib.__all__``) with one bad or
+extreme value and expects either
+
+* an error: a ``TypeError`` / ``ValueError`` (or the documented ``FloatingPointError``) raised
+  from inside ``ihtlib`` (not from deep inside NumPy), whose message names the argument
+  (the ``match`` regex), or
+* an honest result: a run that fails numerically reports it (status ``"diverged"``, a
+  ``converged`` flag, a message) and never returns NaN in a result that claims success, or
+* a result that works: read-only input is accepted and never written, huge finite values
+  that the computation can handle are handled.
+
+Kinds of bad values: NaN, inf, huge finite, empty, wrong shape, wrong dtype (complex,
+bool, strings, ragged rows), wrong type (None, a string, a dict), out-of-range integers,
+floats and bools where integers go, bools where numbers go, read-only arrays, bad seeds,
+and blow-ups (enumerations or allocations that would take hours or terabytes).
+``test_every_public_name_is_covered`` fails when a new public name has no case.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import ihtlib as il
+
+SPLIT = il.load_iris_split()
+X, Y = SPLIT.X_train, SPLIT.y_train
+MODEL = il.SoftmaxLayer(4, 3)
+FUN = MODEL.objective(X, Y)
+N = MODEL.n_params  # 15
+QUAD = il.Quadratic(np.eye(4), np.ones(4))
+MLP = il.MLP([4, 3, 3])
+TH = il.random_sparse_init(N, 3, seed=0)
+
+
+def _sweep(**kw):
+    args = dict(s_values=[3], n_starts=2, max_iter=5, n_monte=10)
+    args.update(kw)
+    return il.sparsity_sweep(MODEL, SPLIT, **args)
+
+
+TABLE = _sweep()
+EST = il.estimate_l2s(FUN, N, 2, n_monte=20, seed=0)
+BEST = il.best_subset(MODEL, X, Y, 1)
+
+
+@dataclass
+class Case:
+    """One input: ``call()`` must raise ``error`` matching ``match``, or return r with ``check(r)``."""
+
+    name: str  # the public name this case covers
+    label: str  # what is fed
+    call: Callable[[], object]
+    error: type[Exception] | tuple[type[Exception], ...] | None = None
+    match: str | None = None
+    check: Callable[[object], bool] | None = None
+    honest: bool = False  # an honest status of a failing run (counted separately)
+
+
+CASES: list[Case] = []
+
+
+def err(name, label, call, error, match):
+    CASES.append(Case(name, label, call, error, match))
+
+
+def ok(name, label, call, check=lambda r: True, honest=False):
+    CASES.append(Case(name, label, call, check=check, honest=honest))
+
+
+# ------------------------------------------------------------------ value families
+def _readonly(a):
+    a = np.array(a, dtype=np.float64)
+    a.setflags(write=False)
+    return a
+
+
+BAD_ARRAYS = [  # label, transform of a good array, expected error, regex (with {arg})
+    ("NaN entry", lambda a: np.where(np.arange(a.size).reshape(a.shape) == 0, np.nan, a), ValueError, r"{arg}\b.*NaN"),
+    ("inf entry", lambda a: np.where(np.arange(a.size).reshape(a.shape) == 0, np.inf, a), ValueError, r"{arg}\b.*inf"),
+    ("complex dtype", lambda a: a.astype(complex), TypeError, r"^{arg} must hold real numbers.*complex"),
+    ("bool dtype", lambda a: a != 0, TypeError, r"^{arg} must hold real numbers.*bool"),
+    ("strings", lambda a: a.astype(str), TypeError, r"^{arg} must hold real numbers"),
+    ("None", lambda a: None, TypeError, r"^{arg} must hold real numbers"),
+    ("ragged rows", lambda a: [[1.0, 2.0], [3.0]], TypeError, r"^{arg} must (be an array|hold real)"),
+    ("a dict", lambda a: {"a": 1}, TypeError, r"^{arg} must hold real numbers"),
+]
+
+
+def array_family(name, arg, call, good, *, shape_bad=None, empty=True, extra=(), none_ok=False):
+    """The array kinds for argument ``arg`` of ``name``: ``call(value)`` with bad values."""
+    for label, make, error, match in BAD_ARRAYS:
+        if label == "None" and none_ok:
+            continue
+        if label in ("NaN entry", "inf entry") and not np.issubdtype(np.asarray(good).dtype, np.floating):
+            continue
+        err(name, f"{arg}: {label}", lambda make=make: call(make(np.asarray(good, dtype=float))), error,
+            match.format(arg=re.escape(arg)))
+    if empty:
+        err(name, f"{arg}: empty", lambda: call(np.zeros((0,) * np.ndim(good))), ValueError, rf"\b{re.escape(arg)}\b")
+    if shape_bad is not None:
+        err(name, f"{arg}: wrong shape", lambda: call(shape_bad), ValueError, rf"\b{re.escape(arg)}\b")
+    ro = _readonly(good)
+    before = ro.copy()
+    ok(name, f"{arg}: read-only array works and is not written", lambda: call(ro),
+       lambda r: np.array_equal(ro, before) and not ro.flags.writeable)
+    for case in extra:
+        CASES.append(case)
+
+
+def int_family(name, arg, call, low, *, match_type=None, match_value=None, none_ok=False):
+    """Floats, bools, strings and None where an integer goes, and integers below ``low``."""
+    mt = match_type or rf"^{re.escape(arg)} must be an integer"
+    mv = match_value or rf"^{re.escape(arg)} must"
+    for label, value in (("float 2.5", 2.5), ("float 3.0", 3.0), ("bool True", True), ("string '3'", "3"),
+                         ("None", None), ("numpy bool", np.bool_(True))):
+        if value is None and none_ok:
+            continue
+        err(name, f"{arg}: {label}", lambda v=value: call(v), TypeError, mt)
+    err(name, f"{arg}: {low - 1} (below {low})", lambda: call(low - 1), ValueError, mv)
+    err(name, f"{arg}: -10**30", lambda: call(-(10**30)), ValueError, mv)
+
+
+def real_family(name, arg, call, *, low=None, none_ok=False, match=None):
+    """NaN, inf, bools, strings and None where a real number goes, and values below ``low``."""
+    m = match or rf"^{re.escape(arg)} must"
+    for label, value in (("NaN", np.nan), ("inf", np.inf), ("-inf", -np.inf)):
+        err(name, f"{arg}: {label}", lambda v=value: call(v), ValueError, m)
+    for label, value in (("bool True", True), ("string '1'", "1"), ("a list", [1.0])) + (
+        () if none_ok else (("None", None),)
+    ):
+        err(name, f"{arg}: {label}", lambda v=value: call(v), TypeError, m)
+    if low is not None:
+        err(name, f"{arg}: below {low}", lambda: call(low - 1.0), ValueError, m)
+
+
+def seed_family(name, call, arg="seed"):
+    for label, value in (("bool", True), ("float", 1.5), ("string", "0"), ("dict", {})):
+        err(name, f"{arg}: {label}", lambda v=value: call(v), TypeError, rf"^{arg} must")
+    err(name, f"{arg}: -1", lambda: call(-1), ValueError, rf"^{arg} must")
+    for label, value in (("None", None), ("sequence [1, 2]", [1, 2]), ("Generator", np.random.default_rng(0))):
+        ok(name, f"{arg}: {label} works", lambda v=value: call(v))
+
+
+def step_family(name, call, none_ok=False, str_ok=False):
+    for label, value in (("0", 0.0), ("-1", -1.0), ("NaN", np.nan), ("inf", np.inf)):
+        err(name, f"step: {label}", lambda v=value: call(v), ValueError, r"^step must be finite and > 0")
+    for label, value in (("bool True", True), ("string", "0.5"), ("None", None), ("complex", 1j)):
+        if (value is None and none_ok) or (isinstance(value, str) and str_ok):
+            continue
+        err(name, f"step: {label}", lambda v=value: call(v), TypeError, r"^step must be a positive real number")
+
+
+def s_family(name, call, n):
+    for label, value in (("float", 2.0), ("bool", True), ("string", "3"), ("None", None)):
+        err(name, f"s: {label}", lambda v=value: call(v), TypeError, r"^s must be an integer")
+    for value in (0, -1, n + 1):
+        err(name, f"s: {value}", lambda v=value: call(v), ValueError, r"^s must satisfy")
+
+
+def table_family(name, call):
+    err(name, "table: not a DataFrame", lambda: call([1, 2]), TypeError, r"^table must be the DataFrame")
+    err(name, "table: missing columns", lambda: call(pd.DataFrame({"x": [1]})), ValueError, r"^table has no column")
+    err(name, "table: empty", lambda: call(TABLE.iloc[:0]), ValueError, r"^table is empty")
+
+
+def _is_model_error(name, call):
+    err(name, "model: not a model", lambda: call("model"), TypeError, r"^model must be")
+
+
+# ------------------------------------------------------------------------- data
+for n_ in ("load_iris_split", "load_split"):
+    f = il.load_iris_split if n_ == "load_iris_split" else (lambda **kw: il.load_split("wine", **kw))
+    for v in (0.0, 1.0, 1.5, -0.2, np.nan):
+        err(n_, f"test_size={v}", lambda f=f, v=v: f(test_size=v), ValueError, r"^test_size must lie strictly")
+    for v in (True, "0.2", None):
+        err(n_, f"test_size={v!r}", lambda f=f, v=v: f(test_size=v), TypeError, r"^test_size must be a fraction")
+    for v in (-1, 1.5, True, "0"):
+        err(n_, f"seed={v!r}", lambda f=f, v=v: f(seed=v), (TypeError, ValueError), r"^seed must be an integer")
+for v in ("mnist", 3, ["iris"], None):
+    err("load_split", f"name={v!r}", lambda v=v: il.load_split(v), ValueError, r"^name must be one of")
+err("DATASETS", "a name not in DATASETS", lambda: il.load_split("Iris"), ValueError, r"^name must be one of .*'iris'")
+ok("DATASETS", "every name in DATASETS loads", lambda: [il.load_split(k).n_classes for k in ("iris", "wine")])
+
+XS, YS = np.tile(np.arange(6.0), (2, 1)).T * [1.0, 2.0] + np.arange(12).reshape(6, 2) % 5, np.array([0, 1] * 3)
+array_family("standardized_split", "X", lambda v: il.standardized_split(v, YS, test_size=0.5), XS,
+             shape_bad=np.ones(6))
+for label, yv, match in (
+    ("y: NaN label", [0, 1, 0, 1, 0, np.nan], r"^y must hold integer"),
+    ("y: 1.5 label", [0, 1, 0, 1, 0, 1.5], r"^y must hold integer"),
+    ("y: strings", list("abcabc"), r"^y must hold integer"),
+    ("y: bools", [True, False] * 3, r"^y must hold integer"),
+    ("y: negative", [0, -1, 0, 1, 0, 1], r"labels in y must be >= 0"),
+    ("y: too short", [0, 1, 0], r"X and y have mismatched lengths"),
+    ("y: 2-D", np.zeros((6, 1)), r"^y must be 1-D"),
+    ("y: None", None, r"^y must"),
+    ("y: 1e300 label", [0, 1, 0, 1, 0, 1e300], r"labels in y"),
+):
+    err("standardized_split", label, lambda yv=yv: il.standardized_split(XS, yv, test_size=0.5), ValueError, match)
+err("standardized_split", "y: one class only", lambda: il.standardized_split(XS, np.zeros(6, int)), ValueError,
+    r"^y holds one class only")
+err("standardized_split", "y: a class with 1 sample", lambda: il.standardized_split(XS, [0, 0, 0, 1, 1, 2]),
+    ValueError, r"^class 2 has only 1 sample")
+err("standardized_split", "y: label 10**12 (a 10**12-class list)",
+    lambda: il.standardized_split(XS, [0, 1, 0, 1, 0, 10**12]), ValueError, r"labels in y must be 0 … K-1")
+err("standardized_split", "test_size: 0.1 leaves fewer test samples than classes",
+    lambda: il.standardized_split(XS, YS, test_size=0.1), ValueError, r"^test_size=0.1 cannot split")
+err("standardized_split", "X: huge finite 1e200", lambda: il.standardized_split(XS * 1e200, YS, test_size=0.5),
+    ValueError, r"^X is too large to standardise")
+err("standardized_split", "feature_names: wrong length",
+    lambda: il.standardized_split(XS, YS, test_size=0.5, feature_names=["a"]), ValueError, r"^feature_names has 1")
+ok("Split", "Split from read-only data: finite, data untouched",
+   lambda: il.standardized_split(_readonly(XS), YS, test_size=0.5),
+   lambda r: isinstance(r, il.Split) and np.isfinite(r.X_train).all() and r.n_classes == 2)
+ok("standardized_split", "X: huge finite 1e150 (variance fits) is standardised",
+   lambda: il.standardized_split(XS * 1e150, YS, test_size=0.5), lambda r: np.isfinite(r.X_train).all())
+
+# ------------------------------------------------------------------------ models
+int_family("SoftmaxLayer", "n_features", lambda v: il.SoftmaxLayer(v, 3), 1, match_value=r"^n_features must be >= 1")
+int_family("SoftmaxLayer", "n_classes", lambda v: il.SoftmaxLayer(4, v), 2, match_value=r"^n_classes must be >= 2")
+array_family("SoftmaxLayer", "theta", lambda v: MODEL.loss(v, X, Y), TH, shape_bad=np.zeros(14))
+array_family("SoftmaxLayer", "X", lambda v: MODEL.predict(TH, v), X, shape_bad=np.zeros((5, 3)))
+real_family("SoftmaxLayer", "ridge", lambda v: MODEL.objective(X, Y, ridge=v), low=0.0)
+err("SoftmaxLayer", "y: label 3 for 3 classes", lambda: MODEL.accuracy(TH, X, np.full(len(X), 3)), ValueError,
+    r"labels in y must lie in 0 … 2")
+err("SoftmaxLayer", "theta: logits overflow in predict_proba",
+    lambda: MODEL.predict_proba(np.linspace(-1, 1, N) * 1e308, X), FloatingPointError, r"logits are not finite")
+err("SoftmaxLayer", "theta: logits overflow in the objective",
+    lambda: FUN(np.linspace(-1, 1, N) * 1e308), FloatingPointError, r"not finite")
+ok("SoftmaxLayer", "theta: huge finite 1e150 gives finite probabilities",
+   lambda: MODEL.predict_proba(np.linspace(-1e150, 1e150, N), X), lambda r: np.isfinite(r).all())
+err("SoftmaxLayer", "pack: strings", lambda: MODEL.pack("a", "b"), TypeError, r"^W must hold real numbers")
+ok("SoftmaxLayer", "theta: empty batch (0, 15) gives empty results", lambda: FUN(np.zeros((0, N))),
+   lambda r: r[0].shape == (0,) and r[1].shape == (0, N))
+ok("MLP", "theta: empty batch gives empty results", lambda: MLP.objective(X, Y)(np.zeros((0, MLP.n_params))),
+   lambda r: r[0].shape == (0,))
+err("SoftmaxLayer", "pack: wrong W shape", lambda: MODEL.pack(np.zeros((3, 3)), np.zeros(3)), ValueError,
+    r"^W must have shape")
+
+for label, sizes, error, match in (
+    ("sizes: an int", 4, TypeError, r"^sizes must be a sequence"),
+    ("sizes: one entry", [4], ValueError, r"^sizes needs at least 2"),
+    ("sizes: float width", [4, 2.5, 3], TypeError, r"^sizes\[1\] must be an integer"),
+    ("sizes: bool width", [4, True, 3], TypeError, r"^sizes\[1\] must be an integer"),
+    ("sizes: zero width", [4, 0, 3], ValueError, r"^sizes\[1\] must be >= 1"),
+    ("sizes: one class", [4, 1], ValueError, r"n_classes"),
+):
+    err("MLP", label, lambda sizes=sizes: il.MLP(sizes), error, match)
+err("MLP", "activation: 'sigmoid'", lambda: il.MLP([4, 3], activation="sigmoid"), ValueError, r"^activation")
+s_family("MLP", lambda v: MLP.init(v), MLP.n_params)
+seed_family("MLP", lambda v: MLP.init(3, seed=v))
+int_family("MLP", "size", lambda v: MLP.init(3, size=v), 1, match_type=r"^size must be None or an integer",
+           match_value=r"^size must be >= 1", none_ok=True)
+real_family("MLP", "bias_scale", lambda v: MLP.init(3, bias_scale=v), low=0.0)
+err("MLP", "size: 10**12 vectors (terabytes)", lambda: MLP.init(3, size=10**12), ValueError, r"GB.*smaller size")
+array_family("MLP", "theta", lambda v: MLP.loss(v, X, Y), MLP.init(3, seed=0), shape_bad=np.zeros(14))
+real_family("MLP", "ridge", lambda v: MLP.objective(X, Y, ridge=v), low=0.0)
+err("MLP", "theta: logits overflow in predict_proba",
+    lambda: MLP.predict_proba(np.linspace(-1, 1, MLP.n_params) * 1e308, X), FloatingPointError, r"logits")
+
+# ------------------------------------------------------------------ thresholding
+array_family("hard_threshold", "v", lambda v: il.hard_threshold(v, 1), np.array([1.0, -3.0, 2.0]),
+             shape_bad=np.float64(1.0), empty=False)
+err("hard_threshold", "v: empty last axis", lambda: il.hard_threshold(np.zeros((2, 0)), 1), ValueError, r"^v must")
+ok("hard_threshold", "v: huge finite 1e300 kept exactly", lambda: il.hard_threshold([1e300, -1e300, 1.0], 2),
+   lambda r: r.tolist() == [1e300, -1e300, 0.0])
+s_family("hard_threshold", lambda v: il.hard_threshold(np.ones(5), v), 5)
+err("hard_threshold", "s: per-row floats", lambda: il.hard_threshold(np.ones((2, 5)), np.array([1.0, 2.0])),
+    TypeError, r"^s must hold integers")
+err("hard_threshold", "s: per-row wrong length", lambda: il.hard_threshold(np.ones((2, 5)), np.array([1, 2, 3])),
+    ValueError, r"^s of shape")
+array_family("hard_threshold_set", "v", lambda v: il.hard_threshold_set(v, 1), np.array([1.0, -3.0, 2.0]),
+             shape_bad=np.ones((2, 3)), empty=False)
+err("hard_threshold_set", "30 equal entries, s=15: 155 million members",
+    lambda: il.hard_threshold_set(np.ones(30), 15), ValueError, r"C\(30, 15\) = 155117520.*use hard_threshold")
+s_family("hard_threshold_set", lambda v: il.hard_threshold_set(np.ones(4), v), 4)
+for label, v, error, match in (
+    ("v: 3-D", np.zeros((2, 2, 2)), ValueError, r"^support takes shape"),
+    ("v: strings", np.array(["a", "b"]), TypeError, r"^v must hold real numbers"),
+    ("v: None", None, TypeError, r"^v must hold real numbers"),
+    ("v: complex", np.ones(3, dtype=complex), TypeError, r"^v must hold real numbers"),
+):
+    err("support", label, lambda v=v: il.support(v), error, match)
+ok("support", "v: read-only bool mask", lambda: il.support(_readonly([0, 1, 1]) != 0), lambda r: r == (1, 2))
+ok("support", "v: NaN counts as nonzero", lambda: il.support([0.0, np.nan]), lambda r: r == (1,))
+
+# ----------------------------------------------------------------------------- IHT
+_iht = lambda **kw: il.iht(**{"fun": FUN, "theta0": TH, "s": 3, "step": 0.5, "max_iter": 5, **kw})  # noqa: E731
+err("iht", "fun: not callable", lambda: _iht(fun=3), TypeError, r"^fun must be callable")
+err("iht", "fun: returns one array", lambda: _iht(fun=lambda t: t), TypeError, r"^fun must return a pair")
+err("iht", "fun: wrong gradient shape", lambda: _iht(fun=lambda t: (np.zeros(len(t)), np.zeros(3))), ValueError,
+    r"^fun\(θ\) for θ of shape \(1, 15\) must return")
+array_family("iht", "theta0", lambda v: _iht(theta0=v), TH, shape_bad=np.zeros((2, 2, 15)))
+err("iht", "theta0: empty batch (0, 15)", lambda: _iht(theta0=np.zeros((0, 15))), ValueError, r"^theta0 must have")
+err("iht", "theta0: more than s nonzeros", lambda: _iht(theta0=np.ones(15)), ValueError, r"^theta0 has 15 nonzeros")
+err("iht", "theta0: huge finite 1e200, loss not finite", lambda: il.iht(QUAD, np.array([1e200, 0, 0, 0]), 1, 0.5),
+    ValueError, r"loss at theta0 is not finite")
+s_family("iht", lambda v: _iht(s=v), N)
+step_family("iht", lambda v: _iht(step=v))
+err("iht", "step: wrong length", lambda: _iht(theta0=np.zeros((2, 15)), step=[0.1, 0.2, 0.3]), ValueError,
+    r"^step must be a scalar or have one entry per run")
+int_family("iht", "max_iter", lambda v: _iht(max_iter=v), 1)
+real_family("iht", "tol", lambda v: _iht(tol=v), low=0.0)
+ok("iht", "max_iter=10**12: history grows with the run", lambda: il.iht(QUAD, np.zeros(4), 4, 1.0, max_iter=10**12),
+   lambda r: r.status == "converged" and r.losses.shape == (r.n_iter + 1,))
+ok("IHTResult", "step x gradient overflows: status diverged", lambda: il.iht(QUAD, np.zeros(4), 2, 1e308),
+   lambda r: r.status == "diverged" and "not finite" in r.message and np.isfinite(r.theta).all(), honest=True)
+ok("IHTResult", "fun returns a NaN gradient: status diverged",
+   lambda: il.iht(lambda t: (np.zeros(len(t)), np.full_like(t, np.nan)), np.zeros(4), 2, 0.5),
+   lambda r: r.status == "diverged" and "NaN" in r.message and np.isfinite(r.losses).all(), honest=True)
+ok("IHTResult", "fun returns a NaN loss: status diverged",
+   lambda: il.iht(lambda t: (np.where(np.abs(t).sum(1) > 0, np.nan, 0.0), t - 1.0), np.zeros(4), 2, 0.5),
+   lambda r: r.status == "diverged" and np.isfinite(r.loss), honest=True)
+ok("IHTResult", "huge step on the softmax loss: diverged, theta and loss finite", lambda: _iht(step=1e6, max_iter=50),
+   lambda r: r.status == "diverged" and np.isfinite(r.theta).all() and np.isfinite(r.loss), honest=True)
+ok("IHTResult", "one run of a batch overflows, the other converges",
+   lambda: il.iht(QUAD, np.zeros((2, 4)), 4, np.array([1e308, 1.0])),
+   lambda r: r.status.tolist() == ["diverged", "converged"] and np.isfinite(r.losses).all(), honest=True)
+
+int_family("random_sparse_init", "n", lambda v: il.random_sparse_init(v, 1), 1)
+s_family("random_sparse_init", lambda v: il.random_sparse_init(8, v), 8)
+int_family("random_sparse_init", "size", lambda v: il.random_sparse_init(8, 2, size=v), 1,
+           match_type=r"^size must be None or an integer", match_value=r"^size must be >= 1", none_ok=True)
+seed_family("random_sparse_init", lambda v: il.random_sparse_init(8, 2, seed=v))
+real_family("random_sparse_init", "scale", lambda v: il.random_sparse_init(8, 2, scale=v), low=0.0)
+err("random_sparse_init", "law: 'cauchy'", lambda: il.random_sparse_init(8, 2, law="cauchy"), ValueError, r"^law")
+err("random_sparse_init", "size: 10**12 (terabytes)", lambda: il.random_sparse_init(8, 2, size=10**12), ValueError,
+    r"would need .* GB")
+
+_hts = lambda **kw: il.ht_stability(**{"fun": QUAD, "theta": np.array([1.0, 0, 0, 0]), "s": 1, "step": 0.5, **kw})  # noqa: E731
+err("ht_stability", "fun: not callable", lambda: _hts(fun=None), TypeError, r"^fun must be callable")
+array_family("ht_stability", "theta", lambda v: _hts(theta=v), np.array([1.0, 0, 0, 0]),
+             shape_bad=np.zeros((2, 2, 4)))
+err("ht_stability", "theta: more than s nonzeros", lambda: _hts(theta=np.ones(4)), ValueError, r"^theta has 4 nonzeros")
+s_family("ht_stability", lambda v: _hts(s=v), 4)
+step_family("ht_stability", lambda v: _hts(step=v))
+real_family("ht_stability", "tol", lambda v: _hts(tol=v), low=0.0)
+err("ht_stability", "fun: NaN gradient", lambda: _hts(fun=lambda t: np.full_like(t, np.nan)), ValueError,
+    r"^the gradient at theta must be finite")
+err("ht_stability", "fun: string gradient", lambda: _hts(fun=lambda t: np.array(["a"] * 4)), TypeError,
+    r"^fun must return the gradient as real numbers")
+ok("StabilityReport", "degenerate tie reported, not HT-unstable", lambda: _hts(step=1.0),
+   lambda r: isinstance(r, il.StabilityReport) and r.is_ht_stable and not r.support_locked)
+ok("STABILITY_TOL", "the default tolerance is accepted and reported", lambda: _hts(tol=il.STABILITY_TOL),
+   lambda r: r.tol == il.STABILITY_TOL == 1e-6)
+
+# --------------------------------------------------------------------------- RSS
+_l2s = lambda **kw: il.estimate_l2s(**{"grad_fn": FUN, "n_params": N, "s": 2, "n_monte": 10, **kw})  # noqa: E731
+err("estimate_l2s", "grad_fn: not callable", lambda: _l2s(grad_fn="f"), TypeError, r"^grad_fn must be callable")
+err("estimate_l2s", "grad_fn: wrong shape", lambda: _l2s(grad_fn=lambda t: t[:, :3]), ValueError,
+    r"^grad_fn\(θ\) for θ of shape")
+int_family("estimate_l2s", "n_params", lambda v: _l2s(n_params=v), 1)
+s_family("estimate_l2s", lambda v: _l2s(s=v), N)
+int_family("estimate_l2s", "n_monte", lambda v: _l2s(n_monte=v), 1)
+err("estimate_l2s", "n_monte: 10**12 (terabytes)", lambda: _l2s(n_monte=10**12), ValueError, r"smaller n_monte")
+seed_family("estimate_l2s", lambda v: _l2s(seed=v))
+real_family("estimate_l2s", "scale", lambda v: _l2s(scale=v), low=0.0)
+err("estimate_l2s", "scale: 1e-320 (too small)", lambda: _l2s(scale=1e-320), ValueError, r"scale is too small")
+err("estimate_l2s", "scale: 1e300 (too large)", lambda: _l2s(scale=1e300), (ValueError, FloatingPointError),
+    r"too large|smaller scale")
+err("estimate_l2s", "law: 'cauchy'", lambda: _l2s(law="cauchy"), ValueError, r"^law")
+err("L2sEstimate", "step of a linear objective (L̂ = 0)",
+    lambda: il.estimate_l2s(il.Quadratic(np.zeros((4, 4)), np.ones(4)), 4, 2, n_monte=10).step, ValueError,
+    r"L̂2s is 0.0.*not a step")
+ok("L2sEstimate", "step = 1/value otherwise", lambda: EST.step, lambda r: r == 1.0 / EST.value)
+
+array_family("smoothness_bound", "X", il.smoothness_bound, X, shape_bad=np.ones(4))
+err("smoothness_bound", "X: huge finite 1e200", lambda: il.smoothness_bound(X * 1e200), ValueError,
+    r"^X is too large")
+array_family("restricted_smoothness_bound", "X", lambda v: il.restricted_smoothness_bound(v, 1), X,
+             shape_bad=np.ones(4))
+int_family("restricted_smoothness_bound", "s", lambda v: il.restricted_smoothness_bound(X, v), 1)
+err("restricted_smoothness_bound", "form: 'hessian'", lambda: il.restricted_smoothness_bound(X, 1, "hessian"),
+    ValueError, r"^form")
+err("restricted_smoothness_bound", "40 features, s=10: C(41, 20) sets",
+    lambda: il.restricted_smoothness_bound(np.eye(41)[:, :40], 10), ValueError, r"too many coordinate sets")
+
+for label, A, error, match in (
+    ("A: NaN", np.full((2, 2), np.nan), ValueError, r"^A contains"),
+    ("A: not square", np.ones((2, 3)), ValueError, r"^A must be a symmetric square"),
+    ("A: empty", np.zeros((0, 0)), ValueError, r"^A must be a symmetric square"),
+    ("A: not symmetric", [[1.0, 2.0], [0.0, 1.0]], ValueError, r"^A must be a symmetric square"),
+    ("A: not PSD", -np.eye(2), ValueError, r"^A must be positive semidefinite"),
+    ("A: complex", np.eye(2, dtype=complex), TypeError, r"^A must hold real numbers"),
+    ("A: None", None, TypeError, r"^A must hold real numbers"),
+):
+    err("Quadratic", label, lambda A=A: il.Quadratic(A), error, match)
+err("Quadratic", "b: wrong shape", lambda: il.Quadratic(np.eye(2), np.ones(3)), ValueError, r"^b must have shape")
+err("Quadratic", "b: NaN", lambda: il.Quadratic(np.eye(2), [np.nan, 0]), ValueError, r"^b contains")
+array_family("Quadratic", "theta", QUAD, np.zeros(4), shape_bad=np.zeros(3), empty=False)
+s_family("Quadratic", lambda v: QUAD.restricted_constant(v), 4)
+err("Quadratic", "restricted_constant over C(60, 30) sets",
+    lambda: il.Quadratic(np.eye(60)).restricted_constant(15), ValueError, r"too many coordinate sets")
+
+# ------------------------------------------------------------------- experiments
+step_family("sparsity_sweep", lambda v: _sweep(step=v), str_ok=True)
+err("sparsity_sweep", "step: 'L2S'", lambda: _sweep(step="L2S"), ValueError, r"^step must be 'l2s', 'bound'")
+seed_family("sparsity_sweep", lambda v: _sweep(seed=v))
+for label, sv, error, match in (
+    ("s_values: empty", [], ValueError, r"^s_values is empty"),
+    ("s_values: an int", 5, TypeError, r"^s_values must be an iterable"),
+    ("s_values: 0", [0], ValueError, r"^s must satisfy"),
+    ("s_values: 2.5", [2.5], TypeError, r"^s must be an integer"),
+):
+    err("sparsity_sweep", label, lambda sv=sv: _sweep(s_values=sv), error, match)
+int_family("sparsity_sweep", "n_starts", lambda v: _sweep(n_starts=v), 1)
+int_family("sparsity_sweep", "n_jobs", lambda v: _sweep(n_jobs=v), 1)
+int_family("sparsity_sweep", "n_monte", lambda v: _sweep(n_monte=v), 1)
+real_family("sparsity_sweep", "stability_tol", lambda v: _sweep(stability_tol=v), low=0.0)
+err("sparsity_sweep", "n_starts: 10**12 (terabytes)", lambda: _sweep(n_starts=10**12), ValueError, r"GB")
+err("sparsity_sweep", "model: a string", lambda: il.sparsity_sweep("m", SPLIT, [3]), TypeError, r"^model must be")
+err("sparsity_sweep", "split: a tuple", lambda: il.sparsity_sweep(MODEL, (X, Y), [3]), TypeError, r"^split must be")
+err("sparsity_sweep", "init: wrong shape", lambda: _sweep(init=lambda s, size, seed: np.zeros((size, 3))), ValueError,
+    r"^init\(s, size, seed\) must return shape")
+ok("sparsity_sweep", "step=1e6: rows say diverged, losses finite", lambda: _sweep(step=1e6, max_iter=50),
+   lambda r: (r.status == "diverged").all() and np.isfinite(r.loss).all(), honest=True)
+
+_dense = lambda **kw: il.train_dense(**{"model": MODEL, "X": X, "y": Y, "max_iter": 5, **kw})  # noqa: E731
+err("train_dense", "theta0: 14 entries", lambda: _dense(theta0=np.zeros(14)), ValueError,
+    r"^theta0 must have shape \(n_params,\) = \(15,\)")
+array_family("train_dense", "theta0", lambda v: _dense(theta0=v), np.zeros(N), empty=False, none_ok=True)
+step_family("train_dense", lambda v: _dense(step=v), none_ok=True)
+int_family("train_dense", "max_iter", lambda v: _dense(max_iter=v), 1)
+err("train_dense", "MLP without a step", lambda: il.train_dense(MLP, X, Y), ValueError, r"pass a step for MLP")
+
+table_family("summarize_sweep", il.summarize_sweep)
+err("summarize_sweep", "columns: unknown", lambda: il.summarize_sweep(TABLE, ["nope"]), ValueError,
+    r"^table has no column")
+table_family("epsilon_optimal", lambda t: il.epsilon_optimal(t, 0.1, [0.1]))
+real_family("epsilon_optimal", "dense_loss", lambda v: il.epsilon_optimal(TABLE, v, [0.1]))
+err("epsilon_optimal", "eps_values: NaN", lambda: il.epsilon_optimal(TABLE, 0.1, [np.nan]), ValueError, r"^eps must")
+err("epsilon_optimal", "eps_values: -1", lambda: il.epsilon_optimal(TABLE, 0.1, [-1.0]), ValueError, r"^eps must")
+err("epsilon_optimal", "eps_values: a float", lambda: il.epsilon_optimal(TABLE, 0.1, 0.1), TypeError,
+    r"^eps_values must be an iterable")
+err("epsilon_optimal", "statistic: 'mean'", lambda: il.epsilon_optimal(TABLE, 0.1, [0.1], "mean"), ValueError,
+    r"^statistic")
+
+# -------------------------------------------------------------------- exhaustive
+s_family("best_subset", lambda v: il.best_subset(MODEL, X, Y, v), N)
+real_family("best_subset", "ridge", lambda v: il.best_subset(MODEL, X, Y, 1, ridge=v), low=0.0)
+_is_model_error("best_subset", lambda m: il.best_subset(m, X, Y, 1))
+err("best_subset", "model: an MLP", lambda: il.best_subset(MLP, X, Y, 1), TypeError, r"^model must be a SoftmaxLayer")
+ok("BestSubsetResult", "ridge=0: no singular-matrix crash; finite optimum, convergence reported",
+   lambda: il.best_subset(MODEL, X, Y, 2, ridge=0.0),
+   lambda r: np.isfinite(r.objective) and np.isfinite(r.all_objectives).all()
+   and r.all_converged == (r.n_converged == r.n_supports), honest=True)
+for label, sup, error, match in (
+    ("support: wrong size", (0, 1), ValueError, r"is not a support of size 1"),
+    ("support: float index", (1.5,), TypeError, r"^support index must be an integer"),
+    ("support: index 99", (99,), ValueError, r"^support index must be an integer between 0 and 14"),
+    ("support: an int", 3, TypeError, r"^support must be a tuple"),
+):
+    err("BestSubsetResult", label, lambda sup=sup: BEST.rank_of(sup), error, match)
+for label, sv, error, match in (
+    ("s_values: empty", [], ValueError, r"^s_values is empty"),
+    ("s_values: repeated", [2, 2], ValueError, r"^s_values has repeated levels"),
+    ("s_values: a string", "12", TypeError, r"^s_values must be an iterable"),
+    ("s_values: 0", [0], ValueError, r"^s must satisfy"),
+):
+    err("best_subset_path", label, lambda sv=sv: il.best_subset_path(MODEL, X, Y, sv), error, match)
+err("best_subset_path", "all levels of 62 parameters (2**62 supports)",
+    lambda: il.best_subset_path(il.SoftmaxLayer(30, 2), np.ones((4, 30)), [0, 1, 0, 1]), ValueError,
+    r"supports are too many to enumerate")
+
+_mos = lambda **kw: il.minimize_on_supports(**{"model": MODEL, "X": X, "y": Y, "supports": [(0, 12)], **kw})  # noqa: E731
+for label, sup, error, match in (
+    ("supports: empty", [], ValueError, r"^supports is empty"),
+    ("supports: float index", [(1.5,)], TypeError, r"must hold integer indices"),
+    ("supports: index 99", [(99,)], ValueError, r"has indices outside 0 … 14"),
+    ("supports: mask of wrong width", np.ones((2, 3), dtype=bool), ValueError, r"support mask must have shape"),
+    ("supports: a string", "abc", TypeError, r"^supports must be"),
+):
+    err("minimize_on_supports", label, lambda sup=sup: _mos(supports=sup), error, match)
+array_family("minimize_on_supports", "theta0", lambda v: _mos(theta0=v), np.zeros(N), shape_bad=np.zeros((3, N)),
+             none_ok=True)
+real_family("minimize_on_supports", "tol", lambda v: _mos(tol=v), low=0.0)
+int_family("minimize_on_supports", "max_iter", lambda v: _mos(max_iter=v), 1)
+int_family("minimize_on_supports", "n_jobs", lambda v: _mos(n_jobs=v), 1)
+ok("RestrictedFit", "ridge=0 on every bias-only and weight-only support: finite, converged flags",
+   lambda: _mos(supports=[(12, 13, 14), (0,), tuple(range(15))], ridge=0.0),
+   lambda r: np.isfinite(r.objective).all() and r.converged.dtype == bool and np.isfinite(r.theta).all(), honest=True)
+ok("RestrictedFit", "max_iter=1: not converged is said so",
+   lambda: _mos(max_iter=1, supports=[tuple(range(15))]), lambda r: not r.converged.any(), honest=True)
+
+array_family("softmax_hessian", "theta", lambda v: il.softmax_hessian(MODEL, X, v), TH, shape_bad=np.zeros(14))
+real_family("softmax_hessian", "ridge", lambda v: il.softmax_hessian(MODEL, X, TH, ridge=v), low=0.0)
+err("softmax_hessian", "theta: 10**6 points (terabytes)",
+    lambda: il.softmax_hessian(MODEL, X, np.broadcast_to(TH, (10**6, N))), ValueError, r"GB")
+
+# --------------------------------------------------------------------- baselines
+_l1 = lambda **kw: il.l1_path(**{"model": MODEL, "X": X, "y": Y, "Cs": [1.0], "refit": False, **kw})  # noqa: E731
+for label, Cs, error, match in (
+    ("Cs: empty", [], ValueError, r"^Cs must be a non-empty"),
+    ("Cs: 0", [0.0], ValueError, r"^Cs must be a finite real number and > 0"),
+    ("Cs: NaN", [np.nan], ValueError, r"^Cs must"),
+    ("Cs: strings", ["a"], TypeError, r"^Cs must"),
+    ("Cs: a number", 1.0, TypeError, r"^Cs must be a non-empty list"),
+):
+    err("l1_path", label, lambda Cs=Cs: _l1(Cs=Cs), error, match)
+int_family("l1_path", "max_iter", lambda v: _l1(max_iter=v), 1)
+real_family("l1_path", "tol", lambda v: _l1(tol=v), low=0.0)
+array_family("l1_path", "X", lambda v: _l1(X=v), X, shape_bad=np.ones(4))
+
+_mp = lambda **kw: il.magnitude_pruning(**{"model": MODEL, "X": X, "y": Y, "s_values": [2], "theta_dense": TH, **kw})  # noqa: E731
+array_family("magnitude_pruning", "theta_dense", lambda v: _mp(theta_dense=v), TH, shape_bad=np.zeros(14))
+err("magnitude_pruning", "s_values: empty", lambda: _mp(s_values=[]), ValueError, r"^s_values is empty")
+err("magnitude_pruning", "s_values: 0", lambda: _mp(s_values=[0]), ValueError, r"^s must satisfy")
+err("magnitude_pruning", "s_values: None", lambda: _mp(s_values=None), TypeError, r"^s_values must be an iterable")
+
+err("feature_selection", "30 features: 2**30 subsets", lambda: il.feature_selection(
+    il.SoftmaxLayer(30, 2), np.ones((4, 30)), [0, 1, 0, 1]), ValueError, r"2\*\*30 .*select at most 20 features")
+_is_model_error("feature_selection", lambda m: il.feature_selection(m, X, Y))
+real_family("feature_selection", "ridge", lambda v: il.feature_selection(MODEL, X, Y, ridge=v), low=0.0)
+
+_htp = lambda **kw: il.htp(**{"model": MODEL, "X": X, "y": Y, "theta0": TH, "s": 3, "step": 0.5, "max_iter": 3, **kw})  # noqa: E731
+array_family("htp", "theta0", lambda v: _htp(theta0=v), TH, shape_bad=np.zeros(14))
+err("htp", "theta0: more than s nonzeros", lambda: _htp(theta0=np.ones(N)), ValueError, r"^theta0 has more than s")
+s_family("htp", lambda v: _htp(s=v), N)
+step_family("htp", lambda v: _htp(step=v))
+int_family("htp", "max_iter", lambda v: _htp(max_iter=v), 1)
+ok("HTPResult", "converged flags and finite objectives", lambda: _htp(theta0=np.zeros((2, N))),
+   lambda r: isinstance(r, il.HTPResult) and r.converged.dtype == bool and np.isfinite(r.objectives).all())
+
+# ---------------------------------------------------------------------- plotting
+array_family("plot_losses", "losses", il.plot_losses, np.linspace(1, 0.1, 5), shape_bad=np.zeros((2, 2, 2)),
+             extra=[Case("plot_losses", "losses: NaN drawn as a gap", lambda: il.plot_losses([1.0, np.nan, 0.5]),
+                         check=lambda r: True)])
+err("plot_losses", "labels: wrong length", lambda: il.plot_losses(np.ones((2, 3)), labels=["a"]), ValueError,
+    r"^labels has 1 entries for 2 runs")
+table_family("plot_sweep", il.plot_sweep)
+real_family("plot_sweep", "dense_acc", lambda v: il.plot_sweep(TABLE, dense_acc=v), low=0.0, none_ok=True)
+err("plot_sweep", "dense_acc: 2 (above 1)", lambda: il.plot_sweep(TABLE, dense_acc=2.0), ValueError, r"^dense_acc")
+err("plot_ratio_histogram", "estimate: an array", lambda: il.plot_ratio_histogram(np.ones(3)), TypeError,
+    r"^estimate must be an L2sEstimate")
+int_family("plot_ratio_histogram", "bins", lambda v: il.plot_ratio_histogram(EST, bins=v), 1)
+real_family("plot_ratio_histogram", "bound", lambda v: il.plot_ratio_histogram(EST, bound=v), low=0.0, none_ok=True)
+array_family("plot_weights", "theta", lambda v: il.plot_weights(v, MODEL), TH, shape_bad=np.zeros((2, N)))
+err("plot_weights", "model: an MLP", lambda: il.plot_weights(TH, MLP), TypeError, r"^model must be a SoftmaxLayer")
+err("plot_weights", "feature_names: 2 for 4", lambda: il.plot_weights(TH, MODEL, ["a", "b"]), ValueError,
+    r"need 4 feature names")
+array_family("plot_escape", "eps", lambda v: il.plot_escape(v, np.ones((v.size if hasattr(v, "size") else 1, 2))),
+             np.array([0.1, 1.0]))
+err("plot_escape", "eps: negative", lambda: il.plot_escape([-1.0], np.ones((1, 2))), ValueError, r"^eps must be")
+err("plot_escape", "distance: wrong shape", lambda: il.plot_escape([0.1, 1.0], np.ones((3, 2))), ValueError,
+    r"^eps must have shape \(E,\) and distance")
+err("plot_escape", "labels: wrong length", lambda: il.plot_escape([0.1], np.ones((2, 1, 2)), labels=["a"]),
+    ValueError, r"1 labels for 2 points")
+
+BAD_ARRAYS_NAN_OK = ("losses: NaN entry", "losses: inf entry")
+# plot_losses accepts NaN and inf (a diverged run is drawn as a gap): those two cases become "works"
+CASES = [
+    Case(c.name, c.label + " (drawn)", c.call, check=lambda r: True)
+    if c.name == "plot_losses" and c.label in BAD_ARRAYS_NAN_OK
+    else c
+    for c in CASES
+]
+
+
+# ------------------------------------------------------------------------- tests
+def _raised_inside_ihtlib(exc: BaseException) -> bool:
+    """The error was raised by ihtlib's own code (a check), not deep inside NumPy or scikit-learn."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return "/ihtlib/" in frames[-1].filename.replace("\\", "/")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.name}: {c.label}" for c in CASES])
+def test_case(case: Case):
+    try:
+        if case.error is None:
+            result = case.call()
+            assert case.check(result), f"{case.name}: {case.label}: unexpected result {result!r:.300}"
+            if case.honest:  # a result that claims success never holds NaN
+                for field in ("theta", "loss", "objective"):
+                    value = getattr(result, field, None)
+                    if value is not None and np.asarray(value).dtype.kind == "f":
+                        assert np.isfinite(value).all(), f"{field} holds NaN or inf"
+            return
+        with pytest.raises(case.error, match=case.match) as info:
+            case.call()
+        assert _raised_inside_ihtlib(info.value), f"raised outside ihtlib: {info.value!r}"
+        assert len(str(info.value)) >= 15
+    finally:
+        plt.close("all")
+
+
+def test_every_public_name_is_covered():
+    covered = {c.name for c in CASES}
+    missing = sorted(set(il.__all__) - covered)
+    assert not missing, f"public names without bad-input cases: {missing}"
+    unknown = sorted(covered - set(il.__all__))
+    assert not unknown, f"cases for names that are not public: {unknown}"
+
+
+def test_counts():
+    """The size of the table (the numbers the issue asks for)."""
+    errors = [c for c in CASES if c.error is not None]
+    honest = [c for c in CASES if c.honest]
+    works = [c for c in CASES if c.error is None and not c.honest]
+    print(f"\n{len(CASES)} inputs tried: {len(errors)} clear errors, {len(honest)} honest statuses, {len(works)} work")
+    assert len(CASES) >= 500 and len(errors) >= 400 and len(honest) >= 8
+
+
+# ----------------------------------------------------------- property-based checks
+_finite = st.floats(allow_nan=False, allow_infinity=False)  # the whole float64 range, 1e308 included
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 8)), elements=_finite),
+       st.integers(0, 31), st.sampled_from([np.nan, np.inf, -np.inf]))
+def test_any_non_finite_entry_is_named(v, where, bad):
+    """One NaN or inf anywhere in an otherwise finite (possibly huge) batch: a ValueError naming the array."""
+    v = v.copy()
+    v.flat[where % v.size] = bad
+    with pytest.raises(ValueError, match=r"^v contains NaN or infinite"):
+        il.hard_threshold(v, 1)
+    with pytest.raises(ValueError, match=r"^theta contains NaN or infinite"):
+        il.ht_stability(lambda t: t, v, v.shape[1], 1.0)
+
+
+@given(arrays(np.float64, st.integers(1, 12), elements=_finite), st.integers(-3, 15))
+def test_any_finite_vector_is_thresholded_and_not_written(v, s):
+    """Huge finite entries are fine, read-only input is never written; s outside 1 … n is refused."""
+    v.setflags(write=False)
+    before = v.copy()
+    if not 1 <= s <= v.size:
+        with pytest.raises(ValueError, match=r"^s must satisfy"):
+            il.hard_threshold(v, s)
+        return
+    out = il.hard_threshold(v, s)
+    assert np.array_equal(v, before) and np.isfinite(out).all() and np.count_nonzero(out) <= s
+
+
+@given(st.one_of(st.floats(), st.booleans(), st.text(max_size=3), st.none(), st.complex_numbers()))
+def test_anything_but_an_integer_is_refused_as_s_and_max_iter(value):
+    with pytest.raises(TypeError, match=r"^s must be an integer"):
+        il.random_sparse_init(8, value)
+    with pytest.raises(TypeError, match=r"^max_iter must be an integer"):
+        il.iht(QUAD, np.zeros(4), 2, 0.5, max_iter=value)
+
+
+@given(st.floats(min_value=1e-3, max_value=1e308), st.integers(0, 3))
+def test_iht_with_any_step_ends_honestly(step, seed):
+    """Whatever the step, IHT returns a status; a run that claims convergence holds no NaN or inf."""
+    theta0 = il.random_sparse_init(4, 2, seed=seed)
+    result = il.iht(QUAD, theta0, 2, step, max_iter=50)
+    assert result.status in ("converged", "max_iter", "diverged")
+    assert np.isfinite(result.theta).all() and np.isfinite(result.losses).all()
+    if result.status == "diverged":
+        assert result.message.startswith("diverged") and "smaller step" in result.message
