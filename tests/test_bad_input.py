@@ -558,6 +558,40 @@ err("plot_escape", "distance: wrong shape", lambda: il.plot_escape([0.1, 1.0], n
 err("plot_escape", "labels: wrong length", lambda: il.plot_escape([0.1], np.ones((2, 1, 2)), labels=["a"]),
     ValueError, r"1 labels for 2 points")
 
+
+# IHTClassifier follows scikit-learn's conventions: hyperparameters are checked in fit by
+# scikit-learn's parameter validation (InvalidParameterError, a ValueError and a TypeError), data by
+# check_array; scikit-learn's own estimator checks (tests/test_estimator.py) test the rest.
+SMALL = dict(n_starts=2, max_iter=20, n_monte=20, random_state=0)
+
+
+def _fit(X_=X, y_=Y, **kw):
+    return il.IHTClassifier(**{"s": 5, **SMALL, **kw}).fit(X_, y_)
+
+
+for _param, _value in (("s", 0), ("s", 2.5), ("s", "3"), ("step", "fast"), ("step", 0.0), ("step", -1.0),
+                       ("n_starts", 0), ("max_iter", 0), ("tol", -1.0), ("n_monte", 0), ("init_scale", 0.0),
+                       ("ridge", -1.0), ("random_state", "seed")):
+    err("IHTClassifier", f"{_param}={_value!r}", lambda p=_param, v=_value: _fit(**{p: v}), ValueError,
+        rf"'{_param}' parameter of IHTClassifier must be")
+err("IHTClassifier", "X: NaN entry", lambda: _fit(np.where(np.arange(X.size).reshape(X.shape) == 0, np.nan, X)),
+    ValueError, r"Input X contains NaN")
+err("IHTClassifier", "X: inf entry", lambda: _fit(np.where(np.arange(X.size).reshape(X.shape) == 0, np.inf, X)),
+    ValueError, r"Input X contains infinity")
+err("IHTClassifier", "X: empty", lambda: _fit(X[:0], Y[:0]), ValueError, r"0 sample")
+err("IHTClassifier", "X: one dimension", lambda: _fit(X[:, 0], Y), ValueError, r"Expected 2D array")
+err("IHTClassifier", "X: complex", lambda: _fit(X.astype(complex)), ValueError, r"[Cc]omplex")
+err("IHTClassifier", "y: one class", lambda: _fit(X, np.zeros(len(Y), dtype=int)), ValueError, r"1 class")
+err("IHTClassifier", "y: wrong length", lambda: _fit(X, Y[:-1]), ValueError, r"inconsistent numbers of samples")
+err("IHTClassifier", "predict before fit", lambda: il.IHTClassifier().predict(X), ValueError, r"not fitted")
+err("IHTClassifier", "predict: wrong number of features", lambda: _fit().predict(X[:, :3]), ValueError,
+    r"features")
+_ro_X = _readonly(X)
+ok("IHTClassifier", "X: read-only array works and is not written", lambda: _fit(_ro_X),
+   lambda r: np.array_equal(_ro_X, X) and not _ro_X.flags.writeable and r.coef_.shape == (3, 4))
+ok("IHTClassifier", "X: huge finite values (1e150) fit without NaN", lambda: _fit(X * 1e150),
+   lambda r: np.all(np.isfinite(r.coef_)) and np.all(np.isfinite(r.predict_proba(X * 1e150))))
+
 BAD_ARRAYS_NAN_OK = ("losses: NaN entry", "losses: inf entry")
 # plot_losses accepts NaN and inf (a diverged run is drawn as a gap): those two cases become "works"
 CASES = [
@@ -589,7 +623,8 @@ def test_case(case: Case):
             return
         with pytest.raises(case.error, match=case.match) as info:
             case.call()
-        assert _raised_inside_ihtlib(info.value), f"raised outside ihtlib: {info.value!r}"
+        if case.name != "IHTClassifier":  # the estimator validates through scikit-learn, by design
+            assert _raised_inside_ihtlib(info.value), f"raised outside ihtlib: {info.value!r}"
         assert len(str(info.value)) >= 15
     finally:
         plt.close("all")
