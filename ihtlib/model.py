@@ -37,13 +37,42 @@ from numpy.typing import ArrayLike
 
 from .validation import check_array, check_integer, check_real, check_theta, check_X, check_Xy
 
-__all__ = ["ClassifierMethods", "ObjectiveMethods", "SoftmaxLayer", "SoftmaxObjective", "check_theta"]  # re-exported
+__all__ = [
+    "ClassifierMethods",
+    "ObjectiveMethods",
+    "SoftmaxLayer",
+    "SoftmaxObjective",
+    "softmax",
+    "check_theta",  # re-exported
+]
 
 # exp(t) is a normal float64 with full precision for |t| < ~700; stay well inside.
 _SAFE_LOGIT = 300.0
 # mean(logsumexp) - mean(true logit) loses about eps * |logit| to cancellation; below this
 # multiple of the logit bound the loss is recomputed per sample as log1p(Σ exp(z_k - z_max)).
 _CANCELLATION_RATIO = 1e-6
+
+
+def softmax(Z: ArrayLike, axis: int = -1) -> np.ndarray:
+    """The softmax p_k = exp(z_k) / Σ_j exp(z_j) along ``axis``: the book's one softmax.
+
+    Computed as exp(z_k - max_j z_j) / Σ_j exp(z_j - max_j z_j), the same value, so large
+    logits cannot overflow.
+
+    Parameters
+    ----------
+    Z : array_like, shape (..., K, ...)
+        Logits; ``axis`` is the class axis.
+    axis : int, default -1
+
+    Returns
+    -------
+    ndarray, the shape of Z
+        Probabilities: nonnegative, summing to 1 along ``axis``.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    return E / E.sum(axis=axis, keepdims=True)
 
 
 class ClassifierMethods:
@@ -87,10 +116,7 @@ class ClassifierMethods:
         FloatingPointError
             The logits overflow float64 (the objective raises the same).
         """
-        Z = self._finite_logits(theta, X)
-        Z = Z - Z.max(axis=-1, keepdims=True)
-        E = np.exp(Z)
-        return E / E.sum(axis=-1, keepdims=True)
+        return softmax(self._finite_logits(theta, X), axis=-1)
 
     def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
