@@ -39,7 +39,14 @@ from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train
 from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer
-from .plotting import plot_escape, plot_losses, plot_ratio_histogram, plot_sweep, plot_weights
+from .plotting import (
+    plot_escape,
+    plot_losses,
+    plot_ratio_histogram,
+    plot_restricted_curvature,
+    plot_sweep,
+    plot_weights,
+)
 from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
 from .thresholding import hard_threshold, hard_threshold_set, support
 
@@ -88,4 +95,5 @@ __all__ = [
     "plot_ratio_histogram",
     "plot_weights",
     "plot_escape",
+    "plot_restricted_curvature",
 ]

@@ -557,6 +557,26 @@ err("plot_escape", "distance: wrong shape", lambda: il.plot_escape([0.1, 1.0], n
     r"^eps must have shape \(E,\) and distance")
 err("plot_escape", "labels: wrong length", lambda: il.plot_escape([0.1], np.ones((2, 1, 2)), labels=["a"]),
     ValueError, r"1 labels for 2 points")
+_CURV = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 2.0]])
+
+
+def _curv(H=_CURV, s=1, **kw):
+    return il.plot_restricted_curvature(H, s, **{"n_directions": 20, **kw})
+
+
+array_family("plot_restricted_curvature", "H", _curv, _CURV, shape_bad=np.zeros((2, 3)))
+err("plot_restricted_curvature", "H: 1x1", lambda: _curv(np.ones((1, 1))), ValueError, r"^H must be a square matrix")
+err("plot_restricted_curvature", "H: not symmetric", lambda: _curv(np.triu(_CURV)), ValueError, r"^H must be symmetric")
+err("plot_restricted_curvature", "H: not positive semidefinite", lambda: _curv(-_CURV), ValueError,
+    r"^H must be positive semidefinite")
+err("plot_restricted_curvature", "H: 60x60 (C(60, 6) coordinate sets)", lambda: _curv(np.eye(60)), ValueError,
+    r"^coordinate sets of H: C\(60, 6\)")
+s_family("plot_restricted_curvature", lambda v: _curv(s=v), 3)
+int_family("plot_restricted_curvature", "n_directions", lambda v: _curv(n_directions=v), 1)
+seed_family("plot_restricted_curvature", lambda v: _curv(seed=v))
+err("plot_restricted_curvature", "axes: three", lambda: _curv(axes=plt.subplots(1, 3)[1]), ValueError,
+    r"^axes must be a pair")
+ok("plot_restricted_curvature", "H: huge finite entries (1e150) are drawn", lambda: _curv(_CURV * 1e150))
 
 
 # IHTClassifier follows scikit-learn's conventions: hyperparameters are checked in fit by

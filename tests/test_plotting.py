@@ -161,3 +161,44 @@ def test_plot_escape_one_point_and_given_axes():
 def test_plot_escape_rejects_bad_input(eps, distance, labels):
     with pytest.raises(ValueError):
         plot_escape(eps, distance, labels=labels)
+
+
+def test_plot_restricted_curvature():
+    A = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 2.0]])  # exercise 3.2
+    quad, lam = il.Quadratic(A), np.linalg.eigvalsh(A)[-1]
+    fig = il.plot_restricted_curvature(A, 1, n_directions=300, seed=0)
+    assert isinstance(fig, Figure)
+    left, right = fig.axes
+    assert _labelled(left) and _labelled(right)
+    assert "curvature" in left.get_xlabel() and "stretch" in left.get_ylabel()
+    # right panel: the exact constants for s = 1, 2 (sets of 2 and 3 coordinates) and the global one
+    val, grad, glob = right.get_lines()[:3]
+    np.testing.assert_allclose(val.get_ydata(), [quad.restricted_constant(k, form="value") for k in (1, 2)])
+    np.testing.assert_allclose(grad.get_ydata(), [quad.restricted_constant(k, form="gradient") for k in (1, 2)])
+    np.testing.assert_allclose(glob.get_ydata(), [lam, lam])
+    # left panel: directions on 2 coordinates stay within L_val and L_grad; all directions lie
+    # between the two enclosing curves u'Hu <= ||Hu|| <= sqrt(lambda_max u'Hu)
+    dense, sparse = (np.asarray(c.get_offsets()) for c in left.collections[:2])
+    assert dense.shape == sparse.shape == (300, 2)
+    L_val, L_grad = quad.restricted_constant(1, form="value"), quad.restricted_constant(1, form="gradient")
+    assert sparse[:, 0].max() <= L_val + 1e-12 and sparse[:, 1].max() <= L_grad + 1e-12
+    assert dense[:, 0].max() > L_val  # a dense direction sees more curvature than any sparse one
+    for pts in (dense, sparse):
+        assert np.all(pts[:, 1] >= pts[:, 0] - 1e-12) and np.all(pts[:, 1] ** 2 <= lam * pts[:, 0] + 1e-12)
+    texts = [t.get_text() for t in left.get_legend().get_texts()]
+    assert any(f"{L_val:.3f}" in t for t in texts) and any(f"{L_grad:.3f}" in t for t in texts)
+    assert any(f"{lam:.3f}" in t for t in texts)
+    # the same seed draws the same directions; into given axes
+    fig2, axes = plt.subplots(1, 2)
+    out = il.plot_restricted_curvature(A, 1, n_directions=300, seed=0, axes=axes)
+    assert out is fig2
+    np.testing.assert_array_equal(np.asarray(axes[0].collections[1].get_offsets()), sparse)
+
+
+def test_plot_restricted_curvature_iris_hessian_at_zero(model, iris):
+    """On the IRIS Hessian at 0, restriction to 2 coordinates lowers both constants (chapter 3)."""
+    H = il.softmax_hessian(model, iris.X_train, np.zeros(model.n_params))
+    fig = il.plot_restricted_curvature(H, 1, n_directions=100)
+    val, grad, glob = fig.axes[1].get_lines()[:3]
+    assert val.get_ydata()[0] < grad.get_ydata()[0] < glob.get_ydata()[0]
+    np.testing.assert_allclose(val.get_ydata()[-1], glob.get_ydata()[0])  # 2s >= n: the global constant
