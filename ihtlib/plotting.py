@@ -117,7 +117,8 @@ def plot_sweep(
         (axes[1], "test_acc", dense_acc, "test accuracy"),
     ):
         scale = 100.0 if col == "test_acc" else 1.0
-        st = summary[col] * scale
+        # plain float arrays, as fill_between documents (older matplotlib fails on pandas Series)
+        st = {stat: values.to_numpy(dtype=float) * scale for stat, values in summary[col].items()}
         ax.fill_between(s, st["min"], st["max"], alpha=0.15, color="C0", label="min–max over starts")
         ax.fill_between(s, st["q25"], st["q75"], alpha=0.35, color="C0", label="interquartile range")
         ax.plot(s, st["median"], "o-", color="C0", ms=4, label="median")
