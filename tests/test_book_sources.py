@@ -73,3 +73,58 @@ def test_jupyterlab_cells_up_to_date():
         text=True,
     )
     assert run.returncode == 0, f"run `python tools/jupyterlab_notes.py book/*.ipynb`:\n{run.stdout}{run.stderr}"
+
+
+# Glued values are compared by nbval like any output, so their text must not depend on the NumPy
+# version: np.float64(0.5) prints "np.float64(0.5)" with NumPy 2 and "0.5" with NumPy 1.
+NUMPY_REPR = re.compile(r"\b(?:np\.\w+\(|array\()")
+GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`(?:([^`:]+)::)?([^`:]+)(?::[^`]*)?`")
+
+
+def _glued(path: Path) -> dict[str, str]:
+    values = {}
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                values[name] = "".join(out.get("data", {}).get("application/papermill.record/text/plain", ""))
+    return values
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.name)
+def test_glued_values_are_plain_python_and_exist(path):
+    values = _glued(path)
+    numpy_typed = {k: v for k, v in values.items() if NUMPY_REPR.search(v)}
+    assert not numpy_typed, f"{path.name}: glue float(x) / int(x), not NumPy scalars: {numpy_typed}"
+    for where, key in GLUE_ROLE.findall(markdown_of(path)):
+        source = _glued(path.parent / where) if where else values
+        assert key in source, f"{path.name} quotes {{glue}}`{key}` but {where or path.name} glues no such key"
+
+
+def test_glue_keys_are_unique_across_the_book():
+    seen: dict[str, str] = {}
+    clashes = []
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        for key in _glued(path):
+            if key in seen and seen[key] != path.name:
+                clashes.append(f"{key}: {seen[key]} and {path.name}")
+            seen.setdefault(key, path.name)
+    assert not clashes, f"the same glue key in two chapters: {clashes}"
+
+
+def test_jupyterlab_glue_note_formats_like_myst_nb():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from jupyterlab_notes import GLUE, glue_text
+    finally:
+        sys.path.pop(0)
+    assert GLUE.findall("a {glue:text}`ch5_l:.3f` b {glue}`n` c {glue:text}`06-x.ipynb::k`") == [
+        ("", "ch5_l", ".3f"),
+        ("", "n", ""),
+        ("06-x.ipynb", "k", ""),
+    ]
+    assert glue_text("0.66666", ".3f") == "0.667"
+    assert glue_text("12", None) == "12"
+    assert glue_text("'IHT'", None) == "IHT"

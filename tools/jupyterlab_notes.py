@@ -13,7 +13,11 @@ glossary.  This script adds, to each chapter, markdown cells that only JupyterLa
   HTML book (numbering within the notebook, folded solutions, citation keys, captions in cells);
 * after every figure cell, its caption (``**Figure.** ...``) taken from the cell's metadata;
 * at the end, if the chapter cites anything, a *References* cell resolving each cited key from
-  ``references.bib`` in the order of first citation.
+  ``references.bib`` in the order of first citation;
+* after every markdown cell that quotes computed numbers with ``{glue:text}`` or ``{glue}``
+  (MyST-NB's glue, which the HTML book fills in and jupyterlab-myst does not know), the values
+  themselves (``**Numbers in the text above**: ch5_lhat = 0.667``), read from the stored outputs of
+  the cells that glued them.
 
 It also sets the kernel's display name to ipykernel's own, "Python 3 (ipykernel)", so that opening
 a chapter does not mark it modified, and it rewrites every ``{prf:ref}`label``` whose label is in
@@ -43,6 +47,30 @@ ROOT = Path(__file__).resolve().parents[1]
 BIB = ROOT / "references.bib"
 MARK = "ihtbook"
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+# {glue:text}`key`, {glue:text}`key:.3f`, {glue}`key`, and from another chapter {glue:text}`file.ipynb::key`
+GLUE = re.compile(r"\{glue(?::text)?\}`(?:([^`:]+)::)?([^`:]+)(?::([^`]*))?`")
+RECORD = "application/papermill.record/text/plain"
+
+
+def glued_values(cells: list[dict]) -> dict[str, str]:
+    """{key: text} of every value glued by a code cell (MyST-NB's ``glue``), from its stored outputs."""
+    values = {}
+    for cell in cells:
+        for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name and RECORD in output.get("data", {}):
+                values[name] = "".join(output["data"][RECORD])
+    return values
+
+
+def glue_text(value: str, fmt: str | None) -> str:
+    """The text MyST-NB's ``{glue:text}`key:fmt``` shows: ``format(float(value), fmt)`` or the value."""
+    if fmt:
+        try:
+            return format(float(value), fmt)
+        except ValueError:
+            pass
+    return value.strip("'\"")
 
 
 def parse_bib(text: str) -> dict[str, dict[str, str]]:
@@ -159,6 +187,21 @@ def explicit_cross_refs(source: str, here: str, numbers: dict[str, tuple[str, st
     return PRF_REF.sub(fix, source)
 
 
+def _glue_cell(quoted: list[tuple[str, str, str]], values: dict[str, dict[str, str]], name: str, cell_id: str) -> dict:
+    """The JupyterLab-only cell listing the glued numbers that a markdown cell quotes."""
+    items = []
+    for where, key, fmt in quoted:
+        if where not in values:  # glued in another chapter (MyST-NB's "file.ipynb::key")
+            other = ROOT / "book" / where
+            cells = json.loads(other.read_text(encoding="utf-8"))["cells"] if other.exists() else []
+            values[where] = glued_values(cells)
+        if key not in values[where]:
+            raise KeyError(f"{name}: {{glue}} quotes {key!r}, which no stored output of {where or name} glues")
+        items.append(f"`{key}` = {glue_text(values[where][key], fmt or None)}")
+    text = "**Numbers in the text above**, computed by the code cells (the HTML book shows them in place): "
+    return _cell("glue", "jl-glue-" + _short_id(cell_id), text + "; ".join(dict.fromkeys(items)) + "\n")
+
+
 def jupyterlab_cells(nb: dict, bib: dict[str, dict[str, str]], name: str = "", numbers: dict | None = None) -> dict:
     """Return ``nb`` with its JupyterLab-only cells removed and added afresh."""
     cells = [c for c in nb["cells"] if MARK not in c.get("metadata", {})]
@@ -176,8 +219,12 @@ def jupyterlab_cells(nb: dict, bib: dict[str, dict[str, str]], name: str = "", n
         if cell["cell_type"] == "markdown":
             for group in CITE.findall("".join(cell["source"])):
                 keys += [k.strip() for k in group.split(",") if k.strip() and k.strip() not in keys]
+    values = {"": glued_values(cells)}
     for cell in cells:
         out.append(cell)
+        quoted = GLUE.findall("".join(cell["source"])) if cell["cell_type"] == "markdown" else []
+        if quoted:
+            out.append(_glue_cell(quoted, values, name, cell.get("id", str(len(out)))))
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
         if cell["cell_type"] == "code" and figure.get("caption"):
             has_figures = True
