@@ -307,10 +307,10 @@ def plot_restricted_curvature(
     Returns
     -------
     matplotlib.figure.Figure
-        Left: ``(uᵀHu, ‖Hu‖)`` of the random directions (grey: dense; blue: on ``2s``
+        Top: ``(uᵀHu, ‖Hu‖)`` of the random directions (grey: dense; blue: on ``2s``
         coordinates), the exact maximisers as markers, ``L2s^val`` (dashed vertical line),
         ``L2s^grad`` (dotted horizontal line), and the two curves that enclose every unit
-        direction, ``‖Hu‖ = uᵀHu`` and ``‖Hu‖ = √(λ_max uᵀHu)``.  Right: ``L2s^val``,
+        direction, ``‖Hu‖ = uᵀHu`` and ``‖Hu‖ = √(λ_max uᵀHu)``.  Bottom: ``L2s^val``,
         ``L2s^grad`` and ``λ_max(H)`` against the sparsity level ``1, …, ⌈n/2⌉``.
     """
     from itertools import combinations
@@ -366,7 +366,7 @@ def plot_restricted_curvature(
         return np.einsum("...i,...i->...", U, HU), np.linalg.norm(HU, axis=-1)
 
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained", width_ratios=[1.35, 1])
+        fig, axes = plt.subplots(2, 1, figsize=(7, 8.4), layout="constrained", height_ratios=[1.5, 1])
     else:
         fig = axes[0].figure
     ax = axes[0]
@@ -414,7 +414,7 @@ def plot_restricted_curvature(
     ax.set_xlabel(r"curvature $u^\top H u$ (value form), $\Vert u \Vert = 1$")
     ax.set_ylabel(r"stretch $\Vert H u \Vert$ (gradient form)")
     ax.set_title(f"s = {s}: directions on 2s = {size} of n = {n} coordinates", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right", framealpha=1.0)
+    ax.legend(fontsize=8, loc="lower right", framealpha=1.0)
     ax.grid(alpha=0.3)
 
     ax = axes[1]
