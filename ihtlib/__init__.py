@@ -41,6 +41,8 @@ from .mlp import MLP
 from .model import SoftmaxLayer
 from .plotting import (
     plot_escape,
+    plot_fixed_point_band,
+    plot_iht_path,
     plot_losses,
     plot_ratio_histogram,
     plot_restricted_curvature,
@@ -95,5 +97,7 @@ __all__ = [
     "plot_ratio_histogram",
     "plot_weights",
     "plot_escape",
+    "plot_iht_path",
+    "plot_fixed_point_band",
     "plot_restricted_curvature",
 ]

@@ -557,6 +557,42 @@ err("plot_escape", "distance: wrong shape", lambda: il.plot_escape([0.1, 1.0], n
     r"^eps must have shape \(E,\) and distance")
 err("plot_escape", "labels: wrong length", lambda: il.plot_escape([0.1], np.ones((2, 1, 2)), labels=["a"]),
     ValueError, r"1 labels for 2 points")
+_Q2 = il.Quadratic(np.array([[1.0, 0.4], [0.4, 1.0]]), np.array([2.0, 2.6]))
+_Q6 = il.Quadratic(np.eye(6), np.arange(6.0) - 2.0)
+_P6 = np.array([[0.0, 0.0, 0.0, 1.0, 2.0, 0.0]])  # stationary on {3, 4}
+
+
+def _path(theta0=(5.0, 0.0), step=0.5, **kw):
+    return il.plot_iht_path(_Q2, theta0, step, **{"n_steps": 2, **kw})
+
+
+def _band(theta=_P6, s=2, step=0.5, **kw):
+    return il.plot_fixed_point_band(_Q6, theta, s, step, **kw)
+
+
+array_family("plot_iht_path", "theta0", lambda v: _path(v), np.array([5.0, 0.0]), shape_bad=np.zeros(3))
+err("plot_iht_path", "theta0: two nonzeros (not in C_1)", lambda: _path((1.0, 1.0)), ValueError,
+    r"^theta0 must lie in C_1")
+err("plot_iht_path", "theta0: three parameters", lambda: _path((1.0, 0.0, 0.0)), ValueError, r"^theta0 must have shape")
+err("plot_iht_path", "fun: not callable", lambda: il.plot_iht_path("f", (1.0, 0.0), 0.5), TypeError,
+    r"^fun must be callable")
+step_family("plot_iht_path", lambda v: _path(step=v))
+int_family("plot_iht_path", "n_steps", lambda v: _path(n_steps=v), 1)
+err("plot_iht_path", "n_steps: 51 (above 50)", lambda: _path(n_steps=51), ValueError, r"^n_steps must")
+err("plot_iht_path", "titles: wrong length", lambda: _path(titles=["a", "b"]), ValueError, r"^titles has 2 entries")
+err("plot_iht_path", "axes: wrong length", lambda: _path(axes=plt.subplots(1, 2)[1]), ValueError,
+    r"^axes has 2 entries")
+array_family("plot_fixed_point_band", "theta", lambda v: _band(v), _P6[0], shape_bad=np.zeros((1, 2, 6)))
+err("plot_fixed_point_band", "theta: more than s nonzeros", lambda: _band(np.ones(6)), ValueError,
+    r"^theta has 6 nonzeros")
+err("plot_fixed_point_band", "fun: not callable", lambda: il.plot_fixed_point_band(None, _P6, 2, 0.5), TypeError,
+    r"^fun must be callable")
+s_family("plot_fixed_point_band", lambda v: _band(s=v), 6)
+step_family("plot_fixed_point_band", lambda v: _band(step=v))
+err("plot_fixed_point_band", "labels: wrong length", lambda: _band(labels=["a", "b"]), ValueError,
+    r"^labels has 2 entries")
+err("plot_fixed_point_band", "axes: wrong length", lambda: _band(axes=plt.subplots(1, 2)[1]), ValueError,
+    r"^axes has 2 entries")
 _CURV = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 2.0]])
 
 

@@ -202,3 +202,68 @@ def test_plot_restricted_curvature_iris_hessian_at_zero(model, iris):
     val, grad, glob = fig.axes[1].get_lines()[:3]
     assert val.get_ydata()[0] < grad.get_ydata()[0] < glob.get_ydata()[0]
     np.testing.assert_allclose(val.get_ydata()[-1], glob.get_ydata()[0])  # 2s >= n: the global constant
+
+
+def test_plot_iht_path():
+    # s = 1 on a 2-parameter quadratic: the drawn iterates are those of il.iht, one step per call
+    q = il.Quadratic(np.array([[1.0, 0.4], [0.4, 1.0]]), np.array([2.0, 2.6]))
+    fig = il.plot_iht_path(q, [[5.0, 0.0], [-3.0, 0.0]], 0.5, n_steps=3, titles=["a", "b"])
+    assert isinstance(fig, Figure)
+    axes = fig.axes
+    assert len(axes) == 2 and [ax.get_title() for ax in axes] == ["a", "b"]
+    for ax, start in zip(axes, ([5.0, 0.0], [-3.0, 0.0]), strict=True):
+        assert _labelled(ax)
+        (dots,) = [ln for ln in ax.get_lines() if ln.get_label() == r"iterates $\theta^k$"]
+        drawn = np.column_stack([dots.get_xdata(), dots.get_ydata()])
+        expected = [np.array(start)]
+        for _ in range(3):
+            expected.append(il.iht(q, expected[-1], 1, 0.5, max_iter=1, tol=0.0).theta)
+        np.testing.assert_allclose(drawn, expected)
+        assert np.all(np.count_nonzero(drawn, axis=1) <= 1)  # every iterate on an axis of C_1
+        crosses = [ln for ln in ax.get_lines() if ln.get_marker() == "x"]
+        assert len(crosses) == 3  # one gradient step v^k per step
+        v0 = np.array(start) - 0.5 * q(np.array(start))[1]
+        np.testing.assert_allclose([crosses[0].get_xdata()[0], crosses[0].get_ydata()[0]], v0)
+    # the right start jumps from the θ0-axis to the θ1-axis in its first step
+    (dots,) = [ln for ln in axes[1].get_lines() if ln.get_label() == r"iterates $\theta^k$"]
+    assert dots.get_xdata()[1] == 0 and dots.get_ydata()[1] > 0
+
+
+def test_plot_iht_path_one_start_into_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    q = il.Quadratic(np.eye(2), np.array([1.0, 2.0]))
+    out = il.plot_iht_path(q, [0.0, 0.0], 0.5, n_steps=2, axes=[axes[1]])
+    assert out is fig and len(axes[0].get_lines()) == 0 and len(axes[1].get_lines()) > 0
+
+
+def test_plot_fixed_point_band():
+    b = np.array([2.0, -1.6, 0.5, -1.1, 0.7, 0.3])
+    q = il.Quadratic(np.eye(6), b)
+    points = np.zeros((2, 6))
+    points[0, [0, 1]] = b[[0, 1]]
+    points[1, [2, 4]] = b[[2, 4]]
+    fig = il.plot_fixed_point_band(q, points, 2, 0.5, labels=["stable", "unstable"])
+    assert isinstance(fig, Figure)
+    ax0, ax1 = fig.axes
+    assert _labelled(ax0) and _labelled(ax1)
+    assert ax0.get_title().startswith("stable\nHT-stable, support locked")
+    assert ax1.get_title().startswith("unstable\nHT-unstable")
+    # the band edge M_s/γ: 1.6/0.5 and 0.5/0.5
+    edges = [[ln.get_ydata()[0] for ln in ax.get_lines()] for ax in (ax0, ax1)]
+    np.testing.assert_allclose(edges, [[3.2], [1.0]])
+    # bars: |θ_j|/γ on S, |∇_i f| = |b_i| off S; red exactly where the bar leaves the band
+    heights = {c.get_label(): [p.get_height() for p in c.patches] for c in ax1.containers}
+    np.testing.assert_allclose(sorted(heights[r"$|\theta_j|/\gamma$ on the support ($j \in S$)"]), [1.0, 1.4])
+    np.testing.assert_allclose(sorted(heights[r"$|\nabla_i f|$ off $S$, above the band"]), [1.1, 1.6, 2.0])
+    np.testing.assert_allclose(heights[r"$|\nabla_i f|$ off $S$, inside the band"], [0.3])
+    assert not any("above" in c.get_label() for c in ax0.containers)  # nothing sticks out at the stable point
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert len(labels) == len(set(labels)) == 4
+
+
+def test_plot_fixed_point_band_tie_and_not_stationary():
+    q = il.Quadratic(np.diag([0.5, 1.0]), np.array([0.5, 2.0]))  # the tie of chapter 5
+    fig = il.plot_fixed_point_band(q, [1.0, 0.0], 1, 0.5)
+    assert "degenerate" in fig.axes[0].get_title()
+    fig = il.plot_fixed_point_band(q, [2.0, 0.0], 1, 0.5)
+    assert "not stationary" in fig.axes[0].get_title()
