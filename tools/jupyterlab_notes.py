@@ -58,8 +58,11 @@ def glued_values(cells: list[dict]) -> dict[str, str]:
     for cell in cells:
         for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and RECORD in output.get("data", {}):
-                values[name] = "".join(output["data"][RECORD])
+            data = output.get("data", {})
+            if name and RECORD in data:
+                values[name] = "".join(data[RECORD])
+            elif name and RECORD.replace("plain", "markdown") in data:  # glue(..., Markdown(...))
+                values[name] = "".join(data[RECORD.replace("plain", "markdown")])
     return values
 
 
