@@ -14,7 +14,7 @@ glossary.  This script adds, to each chapter, markdown cells that only JupyterLa
 * after every figure cell, its caption (``**Figure.** ...``) taken from the cell's metadata;
 * at the end, if the chapter cites anything, a *References* cell resolving each cited key from
   ``references.bib`` in the order of first citation;
-* after every markdown cell that quotes computed numbers with ``{glue:text}`` or ``{glue}``
+* after every markdown cell that quotes computed values with ``{glue:text}``, ``{glue:md}`` or ``{glue}``
   (MyST-NB's glue, which the HTML book fills in and jupyterlab-myst does not know), the values
   themselves (``**Numbers in the text above**: ch5_lhat = 0.667``), read from the stored outputs of
   the cells that glued them.
@@ -48,7 +48,7 @@ BIB = ROOT / "references.bib"
 MARK = "ihtbook"
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 # {glue:text}`key`, {glue:text}`key:.3f`, {glue}`key`, and from another chapter {glue:text}`file.ipynb::key`
-GLUE = re.compile(r"\{glue(?::text)?\}`(?:([^`:]+)::)?([^`:]+)(?::([^`]*))?`")
+GLUE = re.compile(r"\{glue(?::text|:md)?\}`(?:([^`:]+)::)?([^`:]+)(?::([^`]*))?`")
 RECORD = "application/papermill.record/text/plain"
 
 
@@ -59,10 +59,10 @@ def glued_values(cells: list[dict]) -> dict[str, str]:
         for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             data = output.get("data", {})
-            if name and RECORD in data:
-                values[name] = "".join(data[RECORD])
-            elif name and RECORD.replace("plain", "markdown") in data:  # glue(..., Markdown(...))
-                values[name] = "".join(data[RECORD.replace("plain", "markdown")])
+            for mime in (RECORD.replace("plain", "markdown"), RECORD):  # glue(k, Markdown(...)) first
+                if name and mime in data:
+                    values[name] = "".join(data[mime])
+                    break
     return values
 
 
