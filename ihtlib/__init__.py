@@ -8,7 +8,8 @@ per idea:
 ``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
 ``ihtlib.mlp``            ``MLP``: the same interface for several layers
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
-``ihtlib.iht``            ``iht``, ``random_sparse_init``, ``ht_stability``
+``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``, ``random_sparse_init``
+``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
 ``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
@@ -36,11 +37,12 @@ from .exhaustive import (
     softmax_hessian,
 )
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
-from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
+from .iht import IHTResult, iht, iht_loop, iht_step, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer
 from .plotting import plot_escape, plot_losses, plot_ratio_histogram, plot_sweep, plot_weights
 from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
+from .stability import STABILITY_TOL, StabilityReport, ht_stability
 from .thresholding import hard_threshold, hard_threshold_set, support
 
 __version__ = "0.1.0"
@@ -60,6 +62,8 @@ __all__ = [
     "IHTResult",
     "StabilityReport",
     "iht",
+    "iht_step",
+    "iht_loop",
     "random_sparse_init",
     "ht_stability",
     "STABILITY_TOL",
