@@ -10,7 +10,7 @@ per idea:
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
 ``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``, ``random_sparse_init``
 ``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
-``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
+``ihtlib.rss``            ``gradient_ratio`` (one pair), ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
@@ -41,7 +41,7 @@ from .iht import IHTResult, iht, iht_loop, iht_step, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer
 from .plotting import plot_escape, plot_losses, plot_ratio_histogram, plot_sweep, plot_weights
-from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
+from .rss import L2sEstimate, Quadratic, estimate_l2s, gradient_ratio, restricted_smoothness_bound, smoothness_bound
 from .stability import STABILITY_TOL, StabilityReport, ht_stability
 from .thresholding import hard_threshold, hard_threshold_set, support
 
@@ -70,6 +70,7 @@ __all__ = [
     "L2sEstimate",
     "Quadratic",
     "estimate_l2s",
+    "gradient_ratio",
     "smoothness_bound",
     "restricted_smoothness_bound",
     "sparsity_sweep",

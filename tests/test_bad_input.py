@@ -402,6 +402,12 @@ err("L2sEstimate", "step of a linear objective (L̂ = 0)",
     r"L̂2s is 0.0.*not a step")
 ok("L2sEstimate", "step = 1/value otherwise", lambda: EST.step, lambda r: r == 1.0 / EST.value)
 
+_ratio = lambda **kw: il.gradient_ratio(**{"fun": FUN, "theta1": TH, "theta2": np.zeros(N), **kw})  # noqa: E731
+array_family("gradient_ratio", "theta1", lambda v: _ratio(theta1=v), TH, shape_bad=np.zeros(3))
+array_family("gradient_ratio", "theta2", lambda v: _ratio(theta2=v), np.zeros(N), shape_bad=np.zeros((2, 2, N)))
+err("gradient_ratio", "fun: not callable", lambda: _ratio(fun=1.0), TypeError, r"^fun must be callable")
+err("gradient_ratio", "fun: wrong gradient shape", lambda: _ratio(fun=lambda t: t[:3]), ValueError, r"for θ of shape")
+ok("gradient_ratio", "theta1 == theta2: inf or NaN, not an error", lambda: _ratio(theta2=TH), lambda r: not r < np.inf)
 array_family("smoothness_bound", "X", il.smoothness_bound, X, shape_bad=np.ones(4))
 err("smoothness_bound", "X: huge finite 1e200", lambda: il.smoothness_bound(X * 1e200), ValueError,
     r"^X is too large")
