@@ -8,8 +8,9 @@ per idea:
 ``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
 ``ihtlib.mlp``            ``MLP``: the same interface for several layers
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
-``ihtlib.iht``            ``iht``, ``random_sparse_init``, ``ht_stability``
-``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
+``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``, ``random_sparse_init``
+``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
+``ihtlib.rss``            ``gradient_ratio`` (one pair), ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
@@ -36,9 +37,46 @@ from .exhaustive import (
     softmax_hessian,
 )
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
-from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
+from .iht import IHTResult, iht, iht_loop, iht_step, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer
+``ihtlib.data``           bundled data sets, stratified split, z-scoring
+``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
+``ihtlib.mlp``            ``MLP``: the same interface for several layers
+``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
+``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``, ``random_sparse_init``
+``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
+``ihtlib.rss``            ``gradient_ratio`` (one pair), ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
+``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
+``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
+``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
+``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
+``ihtlib.plotting``       the book's figures
+``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
+``ihtlib.validation``     the checks every public function shares (clear errors)
+========================  ===================================================
+
+Bad input raises ``TypeError`` (wrong type) or ``ValueError`` (wrong value) with a message
+that names the argument, the value and the fix; an objective whose values overflow raises
+``FloatingPointError``; a run that fails numerically says so in its status.
+"""
+
+from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
+from .data import DATASETS, Split, load_iris_split, load_split, standardized_split
+from .estimator import IHTClassifier
+from .exhaustive import (
+    BestSubsetResult,
+    RestrictedFit,
+    best_subset,
+    best_subset_path,
+    minimize_on_supports,
+    softmax_hessian,
+)
+from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
+from .iht import IHTResult, iht, iht_loop, iht_step, random_sparse_init
+from .mlp import MLP
+from .model import SoftmaxLayer
+<<<<<<< HEAD
 from .plotting import (
     plot_escape,
     plot_fixed_point_band,
@@ -50,6 +88,9 @@ from .plotting import (
     plot_weights,
 )
 from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
+=======
+from .rss import L2sEstimate, Quadratic, estimate_l2s, gradient_ratio, restricted_smoothness_bound, smoothness_bound
+from .stability import STABILITY_TOL, StabilityReport, ht_stability
 from .thresholding import hard_threshold, hard_threshold_set, support
 
 __version__ = "0.1.0"
@@ -69,12 +110,15 @@ __all__ = [
     "IHTResult",
     "StabilityReport",
     "iht",
+    "iht_step",
+    "iht_loop",
     "random_sparse_init",
     "ht_stability",
     "STABILITY_TOL",
     "L2sEstimate",
     "Quadratic",
     "estimate_l2s",
+    "gradient_ratio",
     "smoothness_bound",
     "restricted_smoothness_bound",
     "sparsity_sweep",

@@ -339,6 +339,32 @@ err("random_sparse_init", "law: 'cauchy'", lambda: il.random_sparse_init(8, 2, l
 err("random_sparse_init", "size: 10**12 (terabytes)", lambda: il.random_sparse_init(8, 2, size=10**12), ValueError,
     r"would need .* GB")
 
+# iht_step and iht_loop: the literal update and loop of Algorithm 5.1 (issue 11)
+_step = lambda **kw: il.iht_step(**{"fun": FUN, "theta": TH, "s": 3, "step": 0.5, **kw})  # noqa: E731
+err("iht_step", "fun: not callable", lambda: _step(fun=3), TypeError, r"^fun must be callable")
+err("iht_step", "fun: wrong gradient shape", lambda: _step(fun=lambda t: (0.0, np.zeros(3))), ValueError,
+    r"^fun\(θ\) must return a gradient of shape \(15,\)")
+err("iht_step", "fun: NaN gradient", lambda: _step(fun=lambda t: (0.0, np.full_like(t, np.nan))), ValueError,
+    r"^the gradient fun\(θ\)\[1\] contains NaN")
+array_family("iht_step", "theta", lambda v: _step(theta=v), TH, shape_bad=np.zeros((2, 2, 15)))
+s_family("iht_step", lambda v: _step(s=v), N)
+step_family("iht_step", lambda v: _step(step=v))
+err("iht_step", "step: wrong length", lambda: _step(theta=np.zeros((2, 15)), step=[0.1, 0.2, 0.3]), ValueError,
+    r"^step must be a scalar or have one entry per run")
+ok("iht_step", "per-row s and step", lambda: _step(theta=np.zeros((2, 15)), s=np.array([1, 2]), step=[0.1, 0.2]),
+   lambda r: list(np.count_nonzero(r, axis=1)) == [1, 2])
+_loop = lambda **kw: il.iht_loop(**{"fun": FUN, "theta0": TH, "s": 3, "step": 0.5, "max_iter": 3, **kw})  # noqa: E731
+err("iht_loop", "fun: not callable", lambda: _loop(fun=None), TypeError, r"^fun must be callable")
+array_family("iht_loop", "theta0", lambda v: _loop(theta0=v), TH, shape_bad=np.zeros((2, 15)))
+err("iht_loop", "theta0: more than s nonzeros", lambda: _loop(theta0=np.ones(15)), ValueError,
+    r"^theta0 has 15 nonzeros, more than s=3")
+s_family("iht_loop", lambda v: _loop(s=v), N)
+step_family("iht_loop", lambda v: _loop(step=v))
+int_family("iht_loop", "max_iter", lambda v: _loop(max_iter=v), 1)
+real_family("iht_loop", "tol", lambda v: _loop(tol=v), low=0.0)
+ok("iht_loop", "step far too large: taken anyway, the losses grow (no safeguard)",
+   lambda: il.iht_loop(QUAD, np.array([1.0, 0, 0, 0]), 1, 5.0, max_iter=5), lambda r: np.all(np.diff(r[1]) > 0))
+
 _hts = lambda **kw: il.ht_stability(**{"fun": QUAD, "theta": np.array([1.0, 0, 0, 0]), "s": 1, "step": 0.5, **kw})  # noqa: E731
 err("ht_stability", "fun: not callable", lambda: _hts(fun=None), TypeError, r"^fun must be callable")
 array_family("ht_stability", "theta", lambda v: _hts(theta=v), np.array([1.0, 0, 0, 0]),
@@ -376,6 +402,12 @@ err("L2sEstimate", "step of a linear objective (L̂ = 0)",
     r"L̂2s is 0.0.*not a step")
 ok("L2sEstimate", "step = 1/value otherwise", lambda: EST.step, lambda r: r == 1.0 / EST.value)
 
+_ratio = lambda **kw: il.gradient_ratio(**{"fun": FUN, "theta1": TH, "theta2": np.zeros(N), **kw})  # noqa: E731
+array_family("gradient_ratio", "theta1", lambda v: _ratio(theta1=v), TH, shape_bad=np.zeros(3))
+array_family("gradient_ratio", "theta2", lambda v: _ratio(theta2=v), np.zeros(N), shape_bad=np.zeros((2, 2, N)))
+err("gradient_ratio", "fun: not callable", lambda: _ratio(fun=1.0), TypeError, r"^fun must be callable")
+err("gradient_ratio", "fun: wrong gradient shape", lambda: _ratio(fun=lambda t: t[:3]), ValueError, r"for θ of shape")
+ok("gradient_ratio", "theta1 == theta2: inf or NaN, not an error", lambda: _ratio(theta2=TH), lambda r: not r < np.inf)
 array_family("smoothness_bound", "X", il.smoothness_bound, X, shape_bad=np.ones(4))
 err("smoothness_bound", "X: huge finite 1e200", lambda: il.smoothness_bound(X * 1e200), ValueError,
     r"^X is too large")
