@@ -10,7 +10,7 @@ per idea:
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
 ``ihtlib.iht``            ``iht``, ``random_sparse_init``, ``ht_stability``
 ``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
-``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
+``ihtlib.experiments``    ``sparsity_sweep``, ``sweep_starts``, ``train_dense``
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
@@ -35,7 +35,7 @@ from .exhaustive import (
     minimize_on_supports,
     softmax_hessian,
 )
-from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
+from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, sweep_starts, train_dense
 from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer
@@ -69,6 +69,7 @@ __all__ = [
     "smoothness_bound",
     "restricted_smoothness_bound",
     "sparsity_sweep",
+    "sweep_starts",
     "train_dense",
     "summarize_sweep",
     "epsilon_optimal",

@@ -435,6 +435,19 @@ step_family("train_dense", lambda v: _dense(step=v), none_ok=True)
 int_family("train_dense", "max_iter", lambda v: _dense(max_iter=v), 1)
 err("train_dense", "MLP without a step", lambda: il.train_dense(MLP, X, Y), ValueError, r"pass a step for MLP")
 
+# sweep_starts (issue 11, helper L4)
+_is_model_error("sweep_starts", lambda v: il.sweep_starts(v, 3, 2))
+s_family("sweep_starts", lambda v: il.sweep_starts(MODEL, v, 2), N)
+int_family("sweep_starts", "n_starts", lambda v: il.sweep_starts(MODEL, 3, v), 1)
+seed_family("sweep_starts", lambda v: il.sweep_starts(MODEL, 3, 2, seed=v))
+err("sweep_starts", "init: not callable", lambda: il.sweep_starts(MODEL, 3, 2, init=5), TypeError,
+    r"^init must be callable")
+err("sweep_starts", "init: wrong shape", lambda: il.sweep_starts(MODEL, 3, 2, init=lambda s, size, seed: np.zeros(3)),
+    ValueError, r"^init\(s, size, seed\) must be 2-D")
+ok("sweep_starts", "the sweep's starts: max_iter=1 is one IHT step from them",
+   lambda: (il.sweep_starts(MODEL, 3, 2, seed=0), _sweep(step=0.5, max_iter=1)),
+   lambda r: np.allclose(il.iht(FUN, r[0], 3, 0.5, max_iter=1).theta, np.stack(r[1].theta), rtol=1e-12))
+
 table_family("summarize_sweep", il.summarize_sweep)
 err("summarize_sweep", "columns: unknown", lambda: il.summarize_sweep(TABLE, ["nope"]), ValueError,
     r"^table has no column")
