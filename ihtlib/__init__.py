@@ -4,7 +4,7 @@ The library behind the book *Learning a Sparse Neural Network using IHT*.  One m
 per idea:
 
 ========================  ===================================================
-``ihtlib.data``           bundled data sets, stratified split, z-scoring
+``ihtlib.data``           bundled data sets, stratified split, z-scoring; ``planted_problem``
 ``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
 ``ihtlib.mlp``            ``MLP``: the same interface for several layers
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
@@ -25,7 +25,7 @@ that names the argument, the value and the fix; an objective whose values overfl
 """
 
 from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
-from .data import DATASETS, Split, load_iris_split, load_split, standardized_split
+from .data import DATASETS, PlantedProblem, Split, load_iris_split, load_split, planted_problem, standardized_split
 from .estimator import IHTClassifier
 from .exhaustive import (
     BestSubsetResult,
@@ -51,6 +51,8 @@ __all__ = [
     "load_iris_split",
     "load_split",
     "standardized_split",
+    "PlantedProblem",
+    "planted_problem",
     "SoftmaxLayer",
     "MLP",
     "IHTClassifier",

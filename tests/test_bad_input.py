@@ -227,6 +227,17 @@ ok("Split", "Split from read-only data: finite, data untouched",
 ok("standardized_split", "X: huge finite 1e150 (variance fits) is standardised",
    lambda: il.standardized_split(XS * 1e150, YS, test_size=0.5), lambda r: np.isfinite(r.X_train).all())
 
+# planted_problem / PlantedProblem (issue 11, helper L4)
+int_family("planted_problem", "m", lambda v: il.planted_problem(v, 6, 2, seed=0), 1)
+int_family("planted_problem", "n", lambda v: il.planted_problem(8, v, 1, seed=0), 1)
+s_family("planted_problem", lambda v: il.planted_problem(8, 6, v, seed=0), 6)
+seed_family("planted_problem", lambda v: il.planted_problem(8, 6, 2, seed=v))
+err("planted_problem", "m, n: 10**6 x 10**6 (terabytes)", lambda: il.planted_problem(10**6, 10**6, 1), ValueError,
+    r"GB.*smaller m or n")
+ok("PlantedProblem", "support and step of a drawn problem",
+   lambda: il.planted_problem(8, 6, 2, seed=0),
+   lambda r: isinstance(r, il.PlantedProblem) and len(r.support) == 2 and r.step == 1 / r.L > 0)
+
 # ------------------------------------------------------------------------ models
 int_family("SoftmaxLayer", "n_features", lambda v: il.SoftmaxLayer(v, 3), 1, match_value=r"^n_features must be >= 1")
 int_family("SoftmaxLayer", "n_classes", lambda v: il.SoftmaxLayer(4, v), 2, match_value=r"^n_classes must be >= 2")

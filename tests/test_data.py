@@ -205,3 +205,33 @@ def test_every_bundled_dataset(name):
     np.testing.assert_array_equal(sp.std[const_cols], 1.0)
     np.testing.assert_array_equal(sp.X_train[:, const_cols], 0.0)
     assert set(np.unique(sp.y_train)) == set(range(K))
+
+
+# ------------------------------------------------------------------ planted problem
+def test_planted_problem_is_a_least_squares_problem_with_a_known_solution():
+    p = il.planted_problem(30, 12, 4, seed=5)
+    m, n = p.A.shape
+    assert (m, n) == (30, 12) and p.y.shape == (30,) and p.theta_true.shape == (12,)
+    assert len(p.support) == 4 and il.support(p.theta_true) == p.support
+    on = p.theta_true[list(p.support)]
+    assert np.all((np.abs(on) >= 1.0) & (np.abs(on) < 2.0))  # ±(1 + U): no entry near 0
+    np.testing.assert_allclose(p.y, p.A @ p.theta_true, rtol=1e-14)
+    # f(θ) = ‖Aθ − y‖²/(2m) − ‖y‖²/(2m) at random points, and θ_true is stationary
+    theta = np.random.default_rng(0).normal(size=(5, n))
+    expected = (np.sum((theta @ p.A.T - p.y) ** 2, axis=1) - p.y @ p.y) / (2 * m)
+    np.testing.assert_allclose(p.fun(theta)[0], expected, rtol=1e-10)
+    assert np.abs(p.fun(p.theta_true)[1]).max() < 1e-12
+    assert p.L == pytest.approx(np.linalg.norm(p.A, 2) ** 2 / m, rel=1e-10) and p.step == 1.0 / p.L
+
+
+def test_planted_problem_draws_like_chapter_5():
+    """One generator shared by a loop gives new problems; chapter 5's draw (seed 1) plants (6, 54, 57, 61, 78)."""
+    rng = np.random.default_rng(1)
+    first = il.planted_problem(80, 100, 5, rng)
+    assert first.support == (6, 54, 57, 61, 78) and round(first.L, 2) == 4.16
+    second = il.planted_problem(80, 100, 5, rng)
+    assert not np.array_equal(first.A, second.A)
+    again = il.planted_problem(80, 100, 5, seed=1)
+    np.testing.assert_array_equal(again.theta_true, first.theta_true)
+    res = il.iht(first.fun, np.zeros(100), 5, first.step, max_iter=1000)
+    assert res.status == "converged" and il.support(res.theta) == first.support
