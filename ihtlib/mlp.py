@@ -36,8 +36,9 @@ Activations are stored unit-first, ``(B, units, N)``.  The first layer of all B 
 **one** matrix product ``(B·h_1, d) @ (d, N)`` with the shared data; every later layer is one
 stacked product ``np.matmul`` over the B networks.  The backward pass (hand-written
 backpropagation) mirrors it: ``δ_L = (P - Y) / N``, ``∇W_l = δ_l a_{l-1}ᵀ``, ``∇b_l = Σ_n δ_l``,
-``δ_{l-1} = (W_lᵀ δ_l) ⊙ σ'(z_{l-1})``.  The softmax is shifted by the largest logit of each
-sample, so it never overflows.
+``δ_{l-1} = (W_lᵀ δ_l) ⊙ σ'(z_{l-1})``.  The probabilities come from the book's one softmax,
+:func:`ihtlib.model.softmax`, which shifts by the largest logit of each sample, so it never
+overflows; the loss reads log Σ_k exp(z_k) off it as max_k z_k − log max_k p_k.
 
 Smoothness
 ----------
@@ -56,7 +57,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .model import ClassifierMethods, ObjectiveMethods
+from .model import ClassifierMethods, ObjectiveMethods, softmax
 from .validation import (
     check_array,
     check_budget,
@@ -350,19 +351,19 @@ class MLP(ClassifierMethods):
         Z = self._forward(theta.reshape(-1, self.n_params), X)[-1]  # (B, K, N)
         return np.swapaxes(Z, 1, 2).reshape(lead + (X.shape[0], self.n_classes))
 
-    def _forward(self, theta2: np.ndarray, X: np.ndarray, XT: np.ndarray | None = None) -> list[np.ndarray]:
+    def _forward(self, theta_rows: np.ndarray, X: np.ndarray, XT: np.ndarray | None = None) -> list[np.ndarray]:
         """Activations ``[a_1, …, a_{L-1}, z_L]`` for θ of shape (B, n), each (B, units, N)."""
-        B, N = theta2.shape[0], X.shape[0]
+        B, N = theta_rows.shape[0], X.shape[0]
         XT = np.ascontiguousarray(X.T) if XT is None else XT
         out = []
         A = None
         for li, ((w, b), fi, fo) in enumerate(zip(self._slices, self.sizes[:-1], self.sizes[1:], strict=True)):
-            W = theta2[:, w].reshape(B, fo, fi)
+            W = theta_rows[:, w].reshape(B, fo, fi)
             if li == 0:  # one product for all B networks: (B·fo, d) @ (d, N)
                 Z = (W.reshape(B * fo, fi) @ XT).reshape(B, fo, N)
             else:
                 Z = np.matmul(W, A)
-            Z += theta2[:, b][:, :, None]
+            Z += theta_rows[:, b][:, :, None]
             if li < self.n_layers - 1:
                 A = _activate(Z, self.activation)
                 out.append(A)
@@ -397,19 +398,16 @@ class MLPObjective(ObjectiveMethods):
         model = self.model
         n = model.n_params
         theta = check_theta(theta, n)
-        theta2 = np.ascontiguousarray(theta.reshape(-1, n))
-        B, N = theta2.shape[0], self.n_samples
-        acts = model._forward(theta2, self.X, self.XT)
+        theta_rows = np.ascontiguousarray(theta.reshape(-1, n))
+        B, N = theta_rows.shape[0], self.n_samples
+        acts = model._forward(theta_rows, self.X, self.XT)
         Z = acts[-1]  # (B, K, N) logits
-        # stable softmax cross-entropy: shift by the largest logit of every sample
-        shift = Z.max(axis=1, keepdims=True)
-        Z -= shift
-        true_logit = np.einsum("bkn,kn->b", Z, self.Y)  # Σ_n (z_{y_n} - shift_n)
-        E = np.exp(Z, out=Z)
-        S = E.sum(axis=1, keepdims=True)  # (B, 1, N), >= 1
-        loss = (np.log(S).sum(axis=(1, 2)) - true_logit) / N
-        P = np.divide(E, S, out=E)
-        delta = (P - self.Y) * (1.0 / N)  # (B, K, N): ∂loss/∂z_L
+        P = softmax(Z, axis=1)  # (B, K, N)
+        # cross-entropy of sample i: log Σ_k exp(z_ik) − z_iy_i, where log Σ_k exp(z_ik) =
+        # max_k z_ik − log max_k p_ik exactly (the largest probability is >= 1/K: no underflow)
+        log_sum_exp = Z.max(axis=1) - np.log(P.max(axis=1))  # (B, N)
+        loss = (log_sum_exp.sum(axis=1) - np.einsum("bkn,kn->b", Z, self.Y)) / N
+        delta = (P - self.Y) * (1.0 / N)  # ∂loss/∂z_L, (B, K, N)
         grad = np.empty((B, n))
         for li in range(model.n_layers - 1, -1, -1):
             w, b = model._slices[li]
@@ -420,7 +418,7 @@ class MLPObjective(ObjectiveMethods):
             else:
                 A = acts[li - 1]  # (B, fi, N)
                 grad[:, w] = np.matmul(delta, A.transpose(0, 2, 1)).reshape(B, fo * fi)
-                W = theta2[:, w].reshape(B, fo, fi)
+                W = theta_rows[:, w].reshape(B, fo, fi)
                 delta = np.matmul(W.transpose(0, 2, 1), delta)
                 delta *= _activation_slope(A, model.activation)
-        return self._finish(theta, theta2, loss, grad)
+        return self._finish(theta, theta_rows, loss, grad)
