@@ -109,6 +109,27 @@ def test_standardized_split_generic_data_and_default_names():
     np.testing.assert_allclose(sp.X_test, (X[i_te] - X[i_tr].mean(axis=0)) / X[i_tr].std(axis=0), atol=1e-10)
 
 
+# ---------------------------------------------------------- documented loader shapes
+@pytest.mark.parametrize(
+    "name,n_train,n_test,d,K",
+    [("wine", 142, 36, 13, 3), ("breast_cancer", 455, 114, 30, 2), ("digits", 1437, 360, 64, 10)],
+)
+def test_loaders_documented_shapes(name, n_train, n_test, d, K):
+    sp = il.load_split(name)
+    assert sp.X_train.shape == (n_train, d) and sp.X_test.shape == (n_test, d)
+    assert sp.y_train.shape == (n_train,) and sp.y_test.shape == (n_test,)
+    assert sp.n_features == d and sp.n_classes == K and len(sp.feature_names) == d
+    assert set(np.unique(sp.y_train)) == set(range(K))
+    np.testing.assert_allclose(sp.X_train.mean(axis=0), 0.0, atol=1e-12)
+    assert il.SoftmaxLayer(d, K).n_params == K * d + K
+
+
+def test_digits_feature_names():
+    sp = il.load_split("digits")
+    assert sp.feature_names[0] == "pixel (0, 0)" and sp.feature_names[63] == "pixel (7, 7)"
+    assert sp.class_names == [str(k) for k in range(10)]
+
+
 # --------------------------------------------------------------------------- errors
 def test_error_mismatched_lengths():
     X = np.zeros((10, 2))
