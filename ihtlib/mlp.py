@@ -337,16 +337,10 @@ class MLP(ClassifierMethods):
         """
         return MLPObjective(self, X, y, ridge)
 
-    def _check_X(self, X: ArrayLike) -> np.ndarray:
-        X = check_X(X)
-        if X.shape[1] != self.n_features:
-            raise ValueError(f"X must have {self.n_features} columns (n_features), got {X.shape[1]}")
-        return X
-
     def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Logits (pre-softmax outputs), shape (..., N, K)."""
         theta = check_theta(theta, self.n_params)
-        X = self._check_X(X)
+        X = check_X(X, n_features=self.n_features)
         lead = theta.shape[:-1]
         Z = self._forward(theta.reshape(-1, self.n_params), X)[-1]  # (B, K, N)
         return np.swapaxes(Z, 1, 2).reshape(lead + (X.shape[0], self.n_classes))
@@ -381,9 +375,7 @@ class MLPObjective(ObjectiveMethods):
     """
 
     def __init__(self, model: MLP, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
-        X, y = check_Xy(X, y, model.n_classes)
-        if X.shape[1] != model.n_features:
-            raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
+        X, y = check_Xy(X, y, model.n_classes, model.n_features)
         ridge = check_real(ridge, "ridge", low=0.0)
         N = X.shape[0]
         self.model, self.ridge, self.n_samples = model, ridge, N
