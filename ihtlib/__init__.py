@@ -6,7 +6,7 @@ per idea:
 ========================  ===================================================
 ``ihtlib.data``           bundled data sets, stratified split, z-scoring; ``planted_problem``
 ``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
-``ihtlib.mlp``            ``MLP``: the same interface for several layers
+``ihtlib.mlp``            ``MLP``: the same interface for several layers; ``mlp_loss_and_grad``
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
 ``ihtlib.iht``            ``iht``, ``random_sparse_init``, ``ht_stability``
 ``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
@@ -37,7 +37,7 @@ from .exhaustive import (
 )
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, sweep_starts, train_dense
 from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
-from .mlp import MLP
+from .mlp import MLP, mlp_loss_and_grad
 from .model import SoftmaxLayer
 from .plotting import plot_escape, plot_losses, plot_ratio_histogram, plot_sweep, plot_weights
 from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
@@ -55,6 +55,7 @@ __all__ = [
     "planted_problem",
     "SoftmaxLayer",
     "MLP",
+    "mlp_loss_and_grad",
     "IHTClassifier",
     "hard_threshold",
     "hard_threshold_set",

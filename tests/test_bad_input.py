@@ -281,6 +281,12 @@ real_family("MLP", "ridge", lambda v: MLP.objective(X, Y, ridge=v), low=0.0)
 err("MLP", "theta: logits overflow in predict_proba",
     lambda: MLP.predict_proba(np.linspace(-1, 1, MLP.n_params) * 1e308, X), FloatingPointError, r"logits")
 
+# mlp_loss_and_grad (issue 11, helper L4)
+_mlg = lambda **kw: il.mlp_loss_and_grad(**{"model": MLP, "theta": np.zeros(MLP.n_params), "X": X, "y": Y, **kw})  # noqa: E731
+array_family("mlp_loss_and_grad", "theta", lambda v: _mlg(theta=v), MLP.init(3, seed=0), shape_bad=np.zeros(14))
+array_family("mlp_loss_and_grad", "X", lambda v: _mlg(X=v), X, shape_bad=X[:, :3])
+err("mlp_loss_and_grad", "y: labels out of range", lambda: _mlg(y=Y + 1), ValueError, r"labels in y must lie in")
+
 # ------------------------------------------------------------------ thresholding
 array_family("hard_threshold", "v", lambda v: il.hard_threshold(v, 1), np.array([1.0, -3.0, 2.0]),
              shape_bad=np.float64(1.0), empty=False)

@@ -68,6 +68,35 @@ def test_gradient_matches_central_finite_differences(small, activation):
     assert relative_error(fun(theta)[1], fd_gradient(fun.loss, theta)) < 1e-7
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_literal_backpropagation_matches_finite_differences(small, activation):
+    split, _, _ = small
+    m = MLP([4, 5, 3], activation=activation)
+    theta = np.random.default_rng(12).normal(scale=0.7, size=m.n_params)
+    loss_of = lambda th: il.mlp_loss_and_grad(m, th, split.X_train, split.y_train)[0]  # noqa: E731
+    assert (
+        relative_error(il.mlp_loss_and_grad(m, theta, split.X_train, split.y_train)[1], fd_gradient(loss_of, theta))
+        < 1e-7
+    )
+
+
+def test_batched_objective_agrees_with_the_literal_backpropagation():
+    """ihtlib.fast.mlp (B networks unit-first) against mlp_loss_and_grad row by row, random networks and data."""
+    rng = np.random.default_rng(13)
+    for trial in range(12):
+        sizes = [int(rng.integers(1, 6)) for _ in range(int(rng.integers(1, 4)))] + [int(rng.integers(2, 5))]
+        m = MLP(sizes, activation=("tanh", "relu")[trial % 2])
+        N = int(rng.integers(1, 30))
+        X, y = rng.normal(size=(N, sizes[0])), rng.integers(0, sizes[-1], N)
+        thetas = rng.normal(scale=rng.choice([0.1, 1.0, 3.0]), size=(int(rng.integers(1, 5)), m.n_params))
+        thetas[rng.random(thetas.shape) < 0.5] = 0.0  # sparse rows, as IHT feeds them
+        loss, grad = m.objective(X, y)(thetas)
+        for b, theta in enumerate(thetas):
+            one_loss, one_grad = il.mlp_loss_and_grad(m, theta, X, y)
+            assert loss[b] == pytest.approx(one_loss, rel=1e-12, abs=1e-14)
+            np.testing.assert_allclose(grad[b], one_grad, rtol=1e-10, atol=1e-13)
+
+
 def test_gradient_three_layers_and_ridge():
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(30, 3)), rng.integers(0, 4, 30)
