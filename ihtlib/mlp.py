@@ -276,17 +276,8 @@ class MLP(ClassifierMethods):
 
         The nonzeros go to the weights, spread over the layers in proportion to their size,
         with Glorot's variance for the effective (density-corrected) fan-in and fan-out;
-        biases start at 0.  The rules and their reasons: :func:`ihtlib.mlp_init.sparse_glorot_init`.
-
-        Parameters
-        ----------
-        s : int, 1 <= s <= n
-            Number of nonzeros of each vector (exactly s, almost surely).
-        size : int, optional
-            Number of vectors B.  ``None`` returns one vector of shape (n,).
-        seed : int, sequence of int or numpy Generator, optional
-        bias_scale : float, default 0.1
-            Standard deviation of the biases that are nonzero (only when s > number of weights).
+        biases start at 0.  Parameters, rules and their reasons:
+        :func:`ihtlib.mlp_init.sparse_glorot_init` (this method is that function for this model).
 
         Returns
         -------
@@ -296,18 +287,10 @@ class MLP(ClassifierMethods):
 
     # --------------------------------------------------------- the objective
     def objective(self, X: ArrayLike, y: ArrayLike, ridge: float = 0.0) -> MLPObjective:
-        """The training objective on fixed data as a callable ``fun(θ) -> (loss, grad)``.
+        """The training objective ``fun(θ) -> (loss, grad)`` on fixed data, as :meth:`SoftmaxLayer.objective`.
 
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-        y : array_like of int, shape (N,)
-        ridge : float, default 0
-            Adds ``ridge/2 * ||θ||²`` to the loss.
-
-        Returns
-        -------
-        MLPObjective
+        Returns an :class:`ihtlib.fast.mlp.MLPObjective` (batched backpropagation, the same
+        numbers as :func:`mlp_loss_and_grad` row by row); ``ridge`` adds ``ridge/2 * ||θ||²``.
         """
         return MLPObjective(self, X, y, ridge)
 
