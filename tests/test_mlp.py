@@ -109,7 +109,7 @@ def test_gradient_three_layers_and_ridge():
 
 
 def test_loss_is_the_cross_entropy_of_predict_proba(small):
-    """The loss read off the softmax (max z − log max p) is −mean log p_y, also for logits of size 1e3."""
+    """The batched loss is −mean log p_y of predict_proba, and stays finite where some p_y underflows to 0."""
     split, m, fun = small
     T = m.init(20, size=3, seed=8) * np.array([[1.0], [30.0], [300.0]])
     P = m.predict_proba(T, split.X_train)  # (3, N, K)
