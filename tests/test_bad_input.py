@@ -227,6 +227,17 @@ ok("Split", "Split from read-only data: finite, data untouched",
 ok("standardized_split", "X: huge finite 1e150 (variance fits) is standardised",
    lambda: il.standardized_split(XS * 1e150, YS, test_size=0.5), lambda r: np.isfinite(r.X_train).all())
 
+# planted_problem / PlantedProblem (issue 11, helper L4)
+int_family("planted_problem", "m", lambda v: il.planted_problem(v, 6, 2, seed=0), 1)
+int_family("planted_problem", "n", lambda v: il.planted_problem(8, v, 1, seed=0), 1)
+s_family("planted_problem", lambda v: il.planted_problem(8, 6, v, seed=0), 6)
+seed_family("planted_problem", lambda v: il.planted_problem(8, 6, 2, seed=v))
+err("planted_problem", "m, n: 10**6 x 10**6 (terabytes)", lambda: il.planted_problem(10**6, 10**6, 1), ValueError,
+    r"GB.*smaller m or n")
+ok("PlantedProblem", "support and step of a drawn problem",
+   lambda: il.planted_problem(8, 6, 2, seed=0),
+   lambda r: isinstance(r, il.PlantedProblem) and len(r.support) == 2 and r.step == 1 / r.L > 0)
+
 # ------------------------------------------------------------------------ models
 int_family("SoftmaxLayer", "n_features", lambda v: il.SoftmaxLayer(v, 3), 1, match_value=r"^n_features must be >= 1")
 int_family("SoftmaxLayer", "n_classes", lambda v: il.SoftmaxLayer(4, v), 2, match_value=r"^n_classes must be >= 2")
@@ -269,6 +280,12 @@ array_family("MLP", "theta", lambda v: MLP.loss(v, X, Y), MLP.init(3, seed=0), s
 real_family("MLP", "ridge", lambda v: MLP.objective(X, Y, ridge=v), low=0.0)
 err("MLP", "theta: logits overflow in predict_proba",
     lambda: MLP.predict_proba(np.linspace(-1, 1, MLP.n_params) * 1e308, X), FloatingPointError, r"logits")
+
+# mlp_loss_and_grad (issue 11, helper L4)
+_mlg = lambda **kw: il.mlp_loss_and_grad(**{"model": MLP, "theta": np.zeros(MLP.n_params), "X": X, "y": Y, **kw})  # noqa: E731
+array_family("mlp_loss_and_grad", "theta", lambda v: _mlg(theta=v), MLP.init(3, seed=0), shape_bad=np.zeros(14))
+array_family("mlp_loss_and_grad", "X", lambda v: _mlg(X=v), X, shape_bad=X[:, :3])
+err("mlp_loss_and_grad", "y: labels out of range", lambda: _mlg(y=Y + 1), ValueError, r"labels in y must lie in")
 
 # ------------------------------------------------------------------ thresholding
 array_family("hard_threshold", "v", lambda v: il.hard_threshold(v, 1), np.array([1.0, -3.0, 2.0]),
@@ -466,6 +483,19 @@ array_family("train_dense", "theta0", lambda v: _dense(theta0=v), np.zeros(N), e
 step_family("train_dense", lambda v: _dense(step=v), none_ok=True)
 int_family("train_dense", "max_iter", lambda v: _dense(max_iter=v), 1)
 err("train_dense", "MLP without a step", lambda: il.train_dense(MLP, X, Y), ValueError, r"pass a step for MLP")
+
+# sweep_starts (issue 11, helper L4)
+_is_model_error("sweep_starts", lambda v: il.sweep_starts(v, 3, 2))
+s_family("sweep_starts", lambda v: il.sweep_starts(MODEL, v, 2), N)
+int_family("sweep_starts", "n_starts", lambda v: il.sweep_starts(MODEL, 3, v), 1)
+seed_family("sweep_starts", lambda v: il.sweep_starts(MODEL, 3, 2, seed=v))
+err("sweep_starts", "init: not callable", lambda: il.sweep_starts(MODEL, 3, 2, init=5), TypeError,
+    r"^init must be callable")
+err("sweep_starts", "init: wrong shape", lambda: il.sweep_starts(MODEL, 3, 2, init=lambda s, size, seed: np.zeros(3)),
+    ValueError, r"^init\(s, size, seed\) must be 2-D")
+ok("sweep_starts", "the sweep's starts: max_iter=1 is one IHT step from them",
+   lambda: (il.sweep_starts(MODEL, 3, 2, seed=0), _sweep(step=0.5, max_iter=1)),
+   lambda r: np.allclose(il.iht(FUN, r[0], 3, 0.5, max_iter=1).theta, np.stack(r[1].theta), rtol=1e-12))
 
 table_family("summarize_sweep", il.summarize_sweep)
 err("summarize_sweep", "columns: unknown", lambda: il.summarize_sweep(TABLE, ["nope"]), ValueError,
