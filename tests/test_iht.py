@@ -318,7 +318,8 @@ def test_ht_stable_at_converged_planted_point(planted):
     assert rep.is_ht_stable is True and rep.is_fixed_point is True and rep.support_locked is True
     assert rep.is_ht_unstable is False and rep.is_stationary is True
     assert rep.margin > 0 and rep.grad_norm_support <= 1e-6
-    np.testing.assert_allclose(rep.min_abs_support, 1.0, atol=1e-6)  # smallest planted |x*_j|
+    smallest = np.abs(planted["x_star"][list(planted["support"])]).min()
+    np.testing.assert_allclose(rep.min_abs_support, smallest, atol=1e-6)  # M_s = smallest planted |x*_j|
 
 
 def test_ht_unstable_at_random_sparse_point(fun, bound):
