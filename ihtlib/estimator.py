@@ -21,6 +21,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -29,7 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .iht import iht, random_sparse_init
-from .model import SoftmaxLayer
+from .model import SoftmaxLayer, softmax
 from .rss import estimate_l2s, smoothness_bound
 
 try:  # scikit-learn >= 1.6
@@ -252,15 +253,11 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
         ndarray, shape (N, K)
             Column k is the probability of ``classes_[k]``; rows sum to 1.
         """
-        Z = self._logits(X)
-        E = np.exp(Z - Z.max(axis=1, keepdims=True))
-        return E / E.sum(axis=1, keepdims=True)
+        return softmax(self._logits(X), axis=1)
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`, shape (N, K), computed stably."""
-        Z = self._logits(X)
-        Z = Z - Z.max(axis=1, keepdims=True)
-        return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+        """Logarithm of :meth:`predict_proba`, shape (N, K), computed stably (``scipy.special.log_softmax``)."""
+        return log_softmax(self._logits(X), axis=1)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted labels (the class of the largest logit; ties go to the lower class).
