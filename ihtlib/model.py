@@ -33,23 +33,26 @@ checks that the two agree.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .classifier import Classifier, Objective
 from .fast.objective import BatchedCrossEntropy
 from .validation import check_array, check_integer, check_real, check_theta, check_X, check_Xy
 
 __all__ = [
-    "Classifier",
-    "Objective",
     "SoftmaxLayer",
     "SoftmaxObjective",
     "cross_entropy_loss_and_grad",
     "softmax",
-    "check_theta",  # re-exported
+    # re-exported: the base classes (ihtlib.classifier), their old names, the θ check
+    "Classifier",
+    "Objective",
+    "ClassifierMethods",
+    "ObjectiveMethods",
+    "check_theta",
 ]
 
 
@@ -96,10 +99,11 @@ def cross_entropy_loss_and_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray)
 
     Notes
     -----
-    The reader's version: no input checks, one θ, and −log p_y is taken literally, so it
-    loses accuracy when the loss is below about 1e-15 and overflows when p_y underflows
-    (logit gaps beyond about 700).  :meth:`SoftmaxLayer.objective` computes the same
-    numbers for batches, checked and without those limits.
+    The reader's version: no input checks, one θ, and −log p_y taken literally, so its
+    relative error is about 1e-16 / f(θ) (a loss below 1e-16 comes out as 0) and the loss is
+    infinite when some p_y underflows (logit gaps beyond about 700).
+    :meth:`SoftmaxLayer.objective` computes the same numbers for batches of θ, with checks
+    and without those limits.
     """
     N, d = X.shape
     K = theta.size // (d + 1)  # n = K*d + K
@@ -112,119 +116,36 @@ def cross_entropy_loss_and_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray)
     return float(loss), np.concatenate([grad_W.ravel(), grad_b])
 
 
-class Classifier(ABC):
-    """What every model of the book offers once it has ``objective`` and ``logits``.
-
-    :class:`SoftmaxLayer` and :class:`ihtlib.MLP` derive from it: they define
-    ``n_classes``, :meth:`objective` and :meth:`logits`, and inherit ``loss``, ``grad``,
-    ``loss_and_grad``, ``predict_proba``, ``predict`` and ``accuracy``, the same for both,
-    for θ of shape (..., n).
-    """
-
-    n_classes: int
-
-    @abstractmethod
-    def objective(self, X: ArrayLike, y: ArrayLike, ridge: float = 0.0) -> Objective:
-        """The training loss on fixed data as ``fun(θ) -> (loss, grad)``."""
-
-    @abstractmethod
-    def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Logits, shape (..., N, K)."""
-
-    def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Mean cross-entropy, shape (...) for θ of shape (..., n)."""
-        return self.objective(X, y).loss(theta)
-
-    def grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Gradient of the mean cross-entropy, shape (..., n)."""
-        return self.objective(X, y)(theta)[1]
-
-    def loss_and_grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
-        """``(loss, grad)`` with shapes (...) and (..., n)."""
-        return self.objective(X, y)(theta)
-
-    def _finite_logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Logits, or FloatingPointError (as the objective raises) when they overflow."""
-        with np.errstate(all="ignore"):
-            Z = self.logits(theta, X)
-        if not np.all(np.isfinite(Z)):
-            raise FloatingPointError(
-                "the logits are not finite: |θ| or |X| is too large for float64; "
-                "use smaller parameters (a smaller step or start) or rescale X"
-            )
-        return Z
-
-    def predict_proba(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Class probabilities, shape (..., N, K).
-
-        Raises
-        ------
-        FloatingPointError
-            The logits overflow float64 (the objective raises the same).
-        """
-        return softmax(self._finite_logits(theta, X), axis=-1)
-
-    def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
-        return np.argmax(self._finite_logits(theta, X), axis=-1)
-
-    def accuracy(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Fraction of correctly classified samples, shape (...)."""
-        X, y = check_Xy(X, y, self.n_classes)
-        fraction = np.mean(self.predict(theta, X) == y, axis=-1)
-        return float(fraction) if np.ndim(fraction) == 0 else fraction
-
-
-class Objective:
-    """A training loss on fixed data, called as ``fun(θ) -> (loss, grad)``.
-
-    Call it with θ of shape (..., n): it returns the loss of shape (...) (a float for one θ)
-    and the gradient of shape (..., n); ``.loss(θ)`` and ``.grad(θ)`` return one of the two.
-    A subclass sets ``model`` (with ``n_params``) and ``ridge`` and computes the plain loss of
-    a (B, n) batch in :meth:`_rows`; this class checks θ, adds ``ridge/2 * ||θ||²``, refuses
-    non-finite results (``FloatingPointError``) and restores θ's batch shape.
-    """
-
-    model: Classifier
-    ridge: float
-
-    def __call__(self, theta: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
-        """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
-        n = self.model.n_params
-        theta = check_theta(theta, n)
-        if theta.size == 0:  # an empty batch: nothing to compute
-            return np.zeros(theta.shape[:-1]), np.zeros(theta.shape)
-        rows = theta.reshape(-1, n)
-        with np.errstate(over="ignore", invalid="ignore"):  # absurd θ: FloatingPointError in _finish
-            loss, grad = self._rows(rows)
-            return self._finish(theta, rows, loss, grad)
-
-    def _rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loss (B,) and gradient (B, n) without the ridge term, for checked ``rows`` (B, n), B >= 1."""
-        raise NotImplementedError
-
-    def _finish(self, theta: np.ndarray, rows: np.ndarray, loss: np.ndarray, grad: np.ndarray):
-        """Add the ridge term, refuse non-finite results, restore θ's batch shape."""
-        if self.ridge:
-            loss = loss + 0.5 * self.ridge * np.einsum("bi,bi->b", rows, rows)
-            grad += self.ridge * rows
-        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
-            raise FloatingPointError("the loss or its gradient is not finite: |θ| is too large for float64")
-        loss = loss.reshape(theta.shape[:-1])
-        return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
-
-    def loss(self, theta: ArrayLike) -> np.ndarray | float:
-        """Loss only, shape (...)."""
-        return self(theta)[0]
-
-    def grad(self, theta: ArrayLike) -> np.ndarray:
-        """Gradient only, shape (..., n)."""
-        return self(theta)[1]
-
-
 # The names ihtlib.mlp imported before issue 11; kept until it imports Classifier and Objective.
 ClassifierMethods = Classifier
 ObjectiveMethods = Objective
+
+
+class SoftmaxObjective(Objective):
+    """``fun(θ) -> (loss, grad)`` for a :class:`SoftmaxLayer` on fixed data.
+
+    The mean cross-entropy of :func:`cross_entropy_loss_and_grad` (plus the optional ridge
+    term ``ridge/2 * ||θ||²``) for θ of shape (..., n), computed for the whole batch by
+    :class:`ihtlib.fast.objective.BatchedCrossEntropy`.  ``X`` and ``y`` are checked once,
+    here.
+
+    Attributes
+    ----------
+    model : SoftmaxLayer
+    ridge : float
+    n_samples : int
+        N.
+    """
+
+    def __init__(self, model: SoftmaxLayer, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
+        X, y = check_Xy(X, y, model.n_classes)
+        if X.shape[1] != model.n_features:
+            raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
+        self.model, self.ridge, self.n_samples = model, check_real(ridge, "ridge", low=0.0), X.shape[0]
+        self._batched = BatchedCrossEntropy(X, y, model.n_classes)
+
+    def _rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._batched(rows)
 
 
 class SoftmaxLayer(Classifier):
@@ -248,6 +169,8 @@ class SoftmaxLayer(Classifier):
     >>> model.n_params
     15
     """
+
+    objective_class = SoftmaxObjective
 
     def __init__(self, n_features: int, n_classes: int):
         for name, value, low in (("n_features", n_features, 1), ("n_classes", n_classes, 2)):
@@ -295,25 +218,7 @@ class SoftmaxLayer(Classifier):
             raise ValueError(f"need {d} feature names and {K} class names")
         return [f"W[{c}, {f}]" for c in class_names for f in feature_names] + [f"b[{c}]" for c in class_names]
 
-    # --------------------------------------------------------- the objective
-    def objective(self, X: ArrayLike, y: ArrayLike, ridge: float = 0.0) -> SoftmaxObjective:
-        """The training objective on fixed data as a callable ``fun(θ) -> (loss, grad)``.
-
-        Validates ``X`` and ``y`` once; use it inside loops (IHT, Monte Carlo).
-
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-        y : array_like of int, shape (N,)
-        ridge : float, default 0
-            Adds ``ridge/2 * ||θ||²`` to the loss.
-
-        Returns
-        -------
-        SoftmaxObjective
-        """
-        return SoftmaxObjective(self, X, y, ridge)
-
+    # ---------------------------------------------------------- predictions
     def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Logits, shape (..., N, K)."""
         W, b = self.unpack(theta)
@@ -321,30 +226,3 @@ class SoftmaxLayer(Classifier):
         if X.shape[1] != self.n_features:
             raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
         return np.einsum("nd,...kd->...nk", X, W) + b[..., None, :]
-
-
-class SoftmaxObjective(Objective):
-    """``fun(θ) -> (loss, grad)`` for a :class:`SoftmaxLayer` on fixed data.
-
-    The mean cross-entropy of :func:`cross_entropy_loss_and_grad` (plus the optional ridge
-    term ``ridge/2 * ||θ||²``) for θ of shape (..., n), computed for the whole batch by
-    :class:`ihtlib.fast.objective.BatchedCrossEntropy`.  ``X`` and ``y`` are checked once,
-    here.
-
-    Attributes
-    ----------
-    model : SoftmaxLayer
-    ridge : float
-    n_samples : int
-        N.
-    """
-
-    def __init__(self, model: SoftmaxLayer, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
-        X, y = check_Xy(X, y, model.n_classes)
-        if X.shape[1] != model.n_features:
-            raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
-        self.model, self.ridge, self.n_samples = model, check_real(ridge, "ridge", low=0.0), X.shape[0]
-        self._batched = BatchedCrossEntropy(X, y, model.n_classes)
-
-    def _rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._batched(rows)
