@@ -225,34 +225,18 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
         X = _validate_data(self, X, dtype=np.float64, reset=False)
         return SoftmaxLayer(self.n_features_in_, self.classes_.size).logits(self.theta_, X)
 
+    # Every method below takes X of shape (N, d), validated as in ``fit``.
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Class scores (the logits).
+        """Class scores: the logits, shape (N, K).
 
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-
-        Returns
-        -------
-        ndarray, shape (N, K), or shape (N,) for two classes
-            For two classes scikit-learn's convention: one score per sample,
-            ``z_1 - z_0``, positive for ``classes_[1]``.
+        For two classes scikit-learn's convention instead: one score per sample, shape (N,),
+        ``z_1 - z_0``, positive for ``classes_[1]``.
         """
         Z = self._logits(X)
         return Z[:, 1] - Z[:, 0] if Z.shape[1] == 2 else Z
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
-        """Class probabilities (softmax of the logits).
-
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-
-        Returns
-        -------
-        ndarray, shape (N, K)
-            Column k is the probability of ``classes_[k]``; rows sum to 1.
-        """
+        """Class probabilities, the softmax of the logits, shape (N, K): column k is ``classes_[k]``."""
         return softmax(self._logits(X), axis=1)
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
@@ -260,18 +244,8 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
         return log_softmax(self._logits(X), axis=1)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
-        """Predicted labels (the class of the largest logit; ties go to the lower class).
-
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-
-        Returns
-        -------
-        ndarray, shape (N,)
-            Values from ``classes_``.
-        """
-        Z = self._logits(X)
+        """Predicted labels from ``classes_``, shape (N,): the class of the largest logit (ties: the lower class)."""
+        Z = self._logits(X)  # first: it raises NotFittedError before classes_ is read
         return self.classes_[np.argmax(Z, axis=1)]
 
     # ``score`` (mean accuracy) comes from ClassifierMixin.
