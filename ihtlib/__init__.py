@@ -1,22 +1,25 @@
 """ihtlib: learning sparse neural networks with iterative hard thresholding.
 
 The library behind the book *Learning a Sparse Neural Network using IHT*.  One module
-per idea:
+per idea; each opens with the literal version of its algorithm (a short function that reads
+like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fast``:
 
 ========================  ===================================================
-``ihtlib.data``           bundled data sets, stratified split, z-scoring
+``ihtlib.data``           bundled data sets, stratified split, z-scoring; ``planted_problem``
 ``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
-``ihtlib.mlp``            ``MLP``: the same interface for several layers
+``ihtlib.mlp``            ``MLP``: the same interface for several layers; ``mlp_loss_and_grad``
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
-``ihtlib.iht``            ``iht``, ``random_sparse_init``, ``ht_stability``
-``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
-``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
+``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``, ``random_sparse_init``
+``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
+``ihtlib.rss``            ``gradient_ratio`` (one pair), ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
+``ihtlib.experiments``    ``sparsity_sweep``, ``sweep_starts``, ``train_dense``
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
 ``ihtlib.validation``     the checks every public function shares (clear errors)
+``ihtlib.fast``           the speed layer: batched, compacted, threaded; tested against the literal versions
 ========================  ===================================================
 
 Bad input raises ``TypeError`` (wrong type) or ``ValueError`` (wrong value) with a message
@@ -25,7 +28,7 @@ that names the argument, the value and the fix; an objective whose values overfl
 """
 
 from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
-from .data import DATASETS, Split, load_iris_split, load_split, standardized_split
+from .data import DATASETS, PlantedProblem, Split, load_iris_split, load_split, planted_problem, standardized_split
 from .estimator import IHTClassifier
 from .exhaustive import (
     BestSubsetResult,
@@ -35,9 +38,9 @@ from .exhaustive import (
     minimize_on_supports,
     softmax_hessian,
 )
-from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
-from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
-from .mlp import MLP
+from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, sweep_starts, train_dense
+from .iht import IHTResult, iht, iht_loop, iht_step, random_sparse_init
+from .mlp import MLP, mlp_loss_and_grad
 from .model import SoftmaxLayer
 from .plotting import (
     plot_escape,
@@ -49,7 +52,8 @@ from .plotting import (
     plot_sweep,
     plot_weights,
 )
-from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
+from .rss import L2sEstimate, Quadratic, estimate_l2s, gradient_ratio, restricted_smoothness_bound, smoothness_bound
+from .stability import STABILITY_TOL, StabilityReport, ht_stability
 from .thresholding import hard_threshold, hard_threshold_set, support
 
 __version__ = "0.1.0"
@@ -60,8 +64,11 @@ __all__ = [
     "load_iris_split",
     "load_split",
     "standardized_split",
+    "PlantedProblem",
+    "planted_problem",
     "SoftmaxLayer",
     "MLP",
+    "mlp_loss_and_grad",
     "IHTClassifier",
     "hard_threshold",
     "hard_threshold_set",
@@ -69,15 +76,19 @@ __all__ = [
     "IHTResult",
     "StabilityReport",
     "iht",
+    "iht_step",
+    "iht_loop",
     "random_sparse_init",
     "ht_stability",
     "STABILITY_TOL",
     "L2sEstimate",
     "Quadratic",
     "estimate_l2s",
+    "gradient_ratio",
     "smoothness_bound",
     "restricted_smoothness_bound",
     "sparsity_sweep",
+    "sweep_starts",
     "train_dense",
     "summarize_sweep",
     "epsilon_optimal",

@@ -1,8 +1,9 @@
-"""Data: scikit-learn's bundled data sets, split and standardised.
+"""Data: scikit-learn's bundled data sets, split and standardised; a planted sparse problem.
 
-Everything here reads data that ships inside scikit-learn; nothing is downloaded.
-Features are z-scored with the statistics of the **training** part only, so the
-test part never leaks into the preprocessing.
+Everything here reads data that ships inside scikit-learn or is drawn from a seed; nothing
+is downloaded.  Features are z-scored with the statistics of the **training** part only, so
+the test part never leaks into the preprocessing.  :func:`planted_problem` draws the sparse
+least-squares problem of chapter 5, whose s-sparse solution is known.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from sklearn import datasets
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from .validation import check_integer, check_X, check_Xy
+from .rss import Quadratic
+from .validation import check_budget, check_integer, check_s, check_seed, check_X, check_Xy
 
 __all__ = [
+    "PlantedProblem",
+    "planted_problem",
     "Split",
     "check_X",
     "check_Xy",
@@ -188,3 +192,78 @@ def load_iris_split(test_size: float = 0.2, seed: int = 0) -> Split:
         ``X_train`` has shape (120, 4) for the default ``test_size=0.2``.
     """
     return load_split("iris", test_size=test_size, seed=seed)
+
+
+# ------------------------------------------------------------------- planted problem
+@dataclass(frozen=True)
+class PlantedProblem:
+    """A sparse least-squares problem with a known s-sparse solution θ_true (chapter 5).
+
+    ``fun`` is f(θ) = ½ θᵀGθ − cᵀθ with G = AᵀA/m and c = Aᵀy/m, which is
+    ‖Aθ − y‖²/(2m) minus the constant ‖y‖²/(2m).  Because y = Aθ_true, θ_true minimises f;
+    it is the only minimiser when G is invertible (m >= n) and, for Gaussian A, almost surely
+    the only s-sparse one when m >= 2s.
+
+    Attributes
+    ----------
+    A : ndarray, shape (m, n)
+        Gaussian design matrix, entries N(0, 1).
+    y : ndarray, shape (m,)
+        Noise-free measurements A θ_true.
+    theta_true : ndarray, shape (n,)
+        The planted s-sparse vector.
+    fun : ihtlib.Quadratic
+        ``fun(θ) -> (loss, grad)`` for θ of shape (..., n).
+    L : float
+        λ_max(G): the global smoothness constant of f, so γ = 1/L is a step with descent.
+    """
+
+    A: np.ndarray
+    y: np.ndarray
+    theta_true: np.ndarray
+    fun: Quadratic
+    L: float
+
+    @property
+    def support(self) -> tuple[int, ...]:
+        """The planted support supp θ_true, sorted."""
+        return tuple(int(i) for i in np.flatnonzero(self.theta_true))
+
+    @property
+    def step(self) -> float:
+        """γ = 1/L."""
+        return 1.0 / self.L
+
+
+def planted_problem(m: int, n: int, s: int, seed: object = None) -> PlantedProblem:
+    """Draw y = A θ_true with Gaussian A (m × n) and an s-sparse θ_true: the test problem of chapter 5.
+
+    The support of θ_true is uniformly random; its values are ±(1 + U), U uniform on [0, 1),
+    so every planted |θ_i| lies in [1, 2) and no entry is close to 0.
+
+    Parameters
+    ----------
+    m : int >= 1
+        Number of measurements (rows of A).
+    n : int >= 1
+        Number of unknowns (columns of A).
+    s : int, 1 <= s <= n
+        Number of nonzeros of θ_true.
+    seed : None, int, sequence of int or numpy.random.Generator
+        A Generator is used as it is (so a loop can draw many problems from one generator).
+
+    Returns
+    -------
+    PlantedProblem
+    """
+    m, n = check_integer(m, "m", low=1), check_integer(n, "n", low=1)
+    s = check_s(s, n)
+    check_budget(m * n, f"a {m} x {n} matrix A", "pass a smaller m or n")
+    rng = check_seed(seed)
+    A = rng.standard_normal((m, n))
+    theta_true = np.zeros(n)
+    support = rng.choice(n, size=s, replace=False)
+    theta_true[support] = rng.choice([-1.0, 1.0], size=s) * (1.0 + rng.random(s))
+    y = A @ theta_true
+    G = A.T @ A / m
+    return PlantedProblem(A, y, theta_true, Quadratic(G, A.T @ y / m), float(np.linalg.eigvalsh(G)[-1]))

@@ -21,6 +21,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -29,7 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .iht import iht, random_sparse_init
-from .model import SoftmaxLayer
+from .model import SoftmaxLayer, softmax
 from .rss import estimate_l2s, smoothness_bound
 
 try:  # scikit-learn >= 1.6
@@ -224,57 +225,27 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
         X = _validate_data(self, X, dtype=np.float64, reset=False)
         return SoftmaxLayer(self.n_features_in_, self.classes_.size).logits(self.theta_, X)
 
+    # Every method below takes X of shape (N, d), validated as in ``fit``.
     def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Class scores (the logits).
+        """Class scores: the logits, shape (N, K).
 
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-
-        Returns
-        -------
-        ndarray, shape (N, K), or shape (N,) for two classes
-            For two classes scikit-learn's convention: one score per sample,
-            ``z_1 - z_0``, positive for ``classes_[1]``.
+        For two classes scikit-learn's convention instead: one score per sample, shape (N,),
+        ``z_1 - z_0``, positive for ``classes_[1]``.
         """
         Z = self._logits(X)
         return Z[:, 1] - Z[:, 0] if Z.shape[1] == 2 else Z
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
-        """Class probabilities (softmax of the logits).
-
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-
-        Returns
-        -------
-        ndarray, shape (N, K)
-            Column k is the probability of ``classes_[k]``; rows sum to 1.
-        """
-        Z = self._logits(X)
-        E = np.exp(Z - Z.max(axis=1, keepdims=True))
-        return E / E.sum(axis=1, keepdims=True)
+        """Class probabilities, the softmax of the logits, shape (N, K): column k is ``classes_[k]``."""
+        return softmax(self._logits(X), axis=1)
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`, shape (N, K), computed stably."""
-        Z = self._logits(X)
-        Z = Z - Z.max(axis=1, keepdims=True)
-        return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+        """Logarithm of :meth:`predict_proba`, shape (N, K), computed stably (``scipy.special.log_softmax``)."""
+        return log_softmax(self._logits(X), axis=1)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
-        """Predicted labels (the class of the largest logit; ties go to the lower class).
-
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-
-        Returns
-        -------
-        ndarray, shape (N,)
-            Values from ``classes_``.
-        """
-        Z = self._logits(X)
+        """Predicted labels from ``classes_``, shape (N,): the class of the largest logit (ties: the lower class)."""
+        Z = self._logits(X)  # first: it raises NotFittedError before classes_ is read
         return self.classes_[np.argmax(Z, axis=1)]
 
     # ``score`` (mean accuracy) comes from ClassifierMixin.

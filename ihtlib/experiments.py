@@ -1,30 +1,34 @@
 """Experiments: the sparsity sweep and the dense reference the book's chapters plot.
 
-A sweep runs, for every sparsity level s, many random s-sparse starts of IHT at once
-(one batched run per s) and returns a tidy table with one row per (s, start).
+A sweep is, for every sparsity level s and every start r = 0 … n_starts-1: run IHT from
+θ⁰ = :func:`sweep_starts` (model, s, n_starts, seed)[r] and record where it ends, one row
+of a tidy table per (s, start).  All runs of all levels go to the batched IHT together
+(:func:`ihtlib.fast.sweep.iht_in_blocks`: blocks of runs on threads), which gives the same
+numbers as running them one by one, only faster.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from tqdm import tqdm
 
 from .data import Split
+from .fast.sweep import iht_in_blocks
 from .iht import STABILITY_TOL, IHTResult, ht_stability, iht, random_sparse_init
 from .model import SoftmaxLayer
 from .rss import estimate_l2s, smoothness_bound
 from .validation import (
     check_array,
     check_budget,
+    check_callable,
     check_integer,
     check_levels,
     check_model,
     check_real,
+    check_s,
     check_split,
     check_step,
     check_table,
@@ -32,11 +36,53 @@ from .validation import (
     seed_entropy,
 )
 
-#: Runs per batched IHT call in a sweep: large enough to amortise Python's per-call
-#: overhead, small enough that the (K, B, N) arrays stay in the CPU cache.
-_BLOCK = 128
+_INIT_SIGNATURE = "init(s, size, seed) -> (size, n)"
 
-__all__ = ["sparsity_sweep", "train_dense", "summarize_sweep", "epsilon_optimal"]
+__all__ = ["sparsity_sweep", "sweep_starts", "train_dense", "summarize_sweep", "epsilon_optimal"]
+
+
+def sweep_starts(
+    model: SoftmaxLayer, s: int, n_starts: int = 100, seed: object = 0, init: Callable | None = None
+) -> np.ndarray:
+    """The starts of :func:`sparsity_sweep` at level s: row r is θ⁰ of the table's row (s, start=r).
+
+    Pass the same ``model``, ``n_starts``, ``seed`` and ``init`` as to the sweep; the sweep
+    itself calls this function, so the starts are the sweep's by construction.
+
+    Parameters
+    ----------
+    model : SoftmaxLayer or MLP
+    s : int, 1 <= s <= n_params
+    n_starts : int, default 100
+    seed : int or sequence of int, default 0
+        The starts use ``numpy.random.default_rng([seed, s])`` (``[*seed, s]`` for a
+        sequence).  A Generator or None gives starts the sweep cannot reproduce.
+    init : callable, optional
+        ``init(s, size, seed) -> (size, n)``; default :func:`random_sparse_init` (values N(0, 1)).
+
+    Returns
+    -------
+    ndarray, shape (n_starts, n_params)
+    """
+    check_model(model)
+    s = check_s(s, model.n_params)
+    n_starts = check_integer(n_starts, "n_starts", low=1)
+    if init is not None:
+        check_callable(init, "init", _INIT_SIGNATURE)
+    return _starts(model, s, n_starts, seed_entropy(seed), init)
+
+
+def _starts(model: SoftmaxLayer, s: int, n_starts: int, entropy: list[int], init: Callable | None) -> np.ndarray:
+    """``init(s, n_starts, [*entropy, s])`` checked: shape (n_starts, n_params)."""
+    if init is None:
+        theta0 = random_sparse_init(model.n_params, s, size=n_starts, seed=[*entropy, s])
+    else:
+        theta0 = check_array(init(s, n_starts, [*entropy, s]), "init(s, size, seed)", ndim=2)
+    if theta0.shape != (n_starts, model.n_params):
+        raise ValueError(
+            f"init(s, size, seed) must return shape ({n_starts}, {model.n_params}) per level, got {theta0.shape}"
+        )
+    return theta0
 
 
 def _step_for(
@@ -135,35 +181,15 @@ def sparsity_sweep(
         f"{len(levels)} levels x {n_starts} starts of {n} parameters",
         "use fewer starts or levels",
     )
-    if init is not None and not callable(init):
-        raise TypeError(f"init must be callable, init(s, size, seed) -> (size, n), got {type(init).__name__}")
+    if init is not None:
+        check_callable(init, "init", _INIT_SIGNATURE)
     entropy = seed_entropy(seed)
     seed = entropy[0] if len(entropy) == 1 else entropy
     steps, l2s = zip(*(_step_for(step, fun, model, split, s, n_monte, seed) for s in levels), strict=True)
-    init = init if init is not None else (lambda s, size, seed: random_sparse_init(n, s, size=size, seed=seed))
-    theta0 = np.concatenate(
-        [check_array(init(s, n_starts, [*entropy, s]), "init(s, size, seed)", ndim=2) for s in levels]
-    )
-    if theta0.shape != (len(levels) * n_starts, n):
-        raise ValueError(f"init(s, size, seed) must return shape ({n_starts}, {n}) per level, got {theta0.shape}")
+    theta0 = np.concatenate([_starts(model, s, n_starts, entropy, init) for s in levels])
     s_run, step_run = np.repeat(levels, n_starts), np.repeat(steps, n_starts)
-
-    # All starts of all levels, each run with its own s and step, in blocks of about
-    # _BLOCK runs (arrays that stay in cache) handed to n_jobs threads: NumPy releases
-    # the GIL in its array loops, so blocks overlap.  Runs are independent of each other,
-    # so neither the blocks nor the threads change any result.
-    blocks = np.array_split(np.arange(s_run.size), max(1, -(-s_run.size // _BLOCK)))
-    bar = tqdm(total=len(blocks), disable=not progress, desc="sparsity sweep", unit="block")
-
-    def run(block: np.ndarray) -> IHTResult:
-        result = iht(fun, theta0[block], s_run[block], step_run[block], max_iter=max_iter, tol=tol)
-        bar.update()
-        return result
-
-    with ThreadPoolExecutor(max_workers=max(1, int(n_jobs))) as pool:
-        parts = list(pool.map(run, blocks))
-    bar.close()
-    theta = np.concatenate([p.theta for p in parts])
+    runs = iht_in_blocks(fun, theta0, s_run, step_run, max_iter=max_iter, tol=tol, n_jobs=n_jobs, progress=progress)
+    theta = runs.theta
     stab = ht_stability(fun, theta, s_run, step_run, tol=stability_tol)
     return pd.DataFrame(
         dict(
@@ -176,10 +202,10 @@ def sparsity_sweep(
             test_acc=model.accuracy(theta, split.X_test, split.y_test),
             nnz=np.count_nonzero(theta, axis=1),
             support=[tuple(int(i) for i in np.flatnonzero(th)) for th in theta],
-            n_iter=np.concatenate([p.n_iter for p in parts]),
-            status=np.concatenate([p.status for p in parts]),
-            monotone=np.concatenate([p.monotone for p in parts]),
-            support_changed_at=np.concatenate([p.support_changed_at for p in parts]),
+            n_iter=runs.n_iter,
+            status=runs.status,
+            monotone=runs.monotone,
+            support_changed_at=runs.support_changed_at,
             grad_norm_support=stab.grad_norm_support,
             stationary=stab.is_stationary,
             ht_stable=stab.is_ht_stable,

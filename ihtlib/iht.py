@@ -1,12 +1,20 @@
-"""Iterative hard thresholding (IHT) and the HT-stability test.
+"""Iterative hard thresholding (IHT), Algorithm 5.1 of chapter 5.
 
-IHT for ``min f(θ)  s.t.  ‖θ‖₀ ≤ s``::
+For ``min f(θ)  s.t.  ‖θ‖₀ <= s``, from an s-sparse θ⁰::
 
-    θ^{k+1} = H_s(θ^k - γ ∇f(θ^k)),      θ^0 s-sparse.
+    θ^{k+1} ∈ H_s(θ^k − γ ∇f(θ^k)),      stop when max_i |θ^{k+1}_i − θ^k_i| <= tol.
 
-:func:`iht` runs one start (θ⁰ of shape (n,)) or B independent starts at once
-(θ⁰ of shape (B, n)); a batch gives the same results as B single runs, only faster,
-because ``fun`` evaluates all runs with one matrix product.
+Read this module from the top:
+
+* :func:`iht_step` is one update, exactly the formula above (for one θ or a batch of rows);
+* :func:`iht_loop` is Algorithm 5.1 for one start, literally: the iterates and their losses;
+* :func:`iht` is what the chapters run: the same iteration for many starts at once, with a
+  safeguard against divergence and per-run bookkeeping.  It checks its input and hands the
+  work to :mod:`ihtlib.fast.iht_batch`, which calls :func:`iht_step` for every update and is
+  tested to agree with :func:`iht_loop` run by run (``tests/test_fast_iht.py``).
+
+``H_s`` is set-valued at ties; :func:`~ihtlib.hard_threshold` picks the member that keeps
+the lower index, so every function here is deterministic.
 """
 
 from __future__ import annotations
@@ -16,9 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from threadpoolctl import ThreadpoolController
-from tqdm import tqdm
 
+from .stability import STABILITY_TOL, StabilityReport, ht_stability  # noqa: F401  (their old home)
 from .thresholding import hard_threshold
 from .validation import (
     check_array,
@@ -32,70 +39,96 @@ from .validation import (
     seeded_batch,
 )
 
-__all__ = [
-    "IHTResult",
-    "iht",
-    "random_sparse_init",
-    "StabilityReport",
-    "ht_stability",
-    "STABILITY_TOL",
-    "check_step",  # re-exported from ihtlib.validation
-    "seeded_batch",
-]
-
-#: Limits BLAS threads during IHT: on (B·K, d+1) products, extra threads only contend
-#: (measured: a B = 750 batch ran 10 times slower with two OpenBLAS threads on a busy machine).
-_BLAS = ThreadpoolController()
-
-#: A loss may rise by this relative amount without counting as an increase (rounding).
-_RISE_RTOL = 1e-13
+__all__ = ["IHTResult", "iht", "iht_loop", "iht_step", "random_sparse_init"]
 
 
-def random_sparse_init(
-    n: int,
-    s: int,
-    size: int | None = None,
-    seed: int | Sequence[int] | np.random.Generator | None = None,
-    scale: float = 1.0,
-    law: str = "normal",
-) -> np.ndarray:
-    """Random s-sparse vectors: a uniformly random support of size s, random values on it.
+def iht_step(fun: Callable, theta: ArrayLike, s: int | ArrayLike, step: ArrayLike) -> np.ndarray:
+    """One IHT update: ``H_s(θ − γ ∇f(θ))`` (steps 1 and 2 of Algorithm 5.1).
 
     Parameters
     ----------
-    n : int
-        Length of each vector.
-    s : int, 1 <= s <= n
-        Number of nonzeros.
-    size : int, optional
-        Number of vectors B. ``None`` returns one vector of shape (n,).
-    seed : int, sequence of int or numpy Generator, optional
-        Seed for ``numpy.random.default_rng``.
-    scale : float, default 1
-        Standard deviation (``law="normal"``) or half-width (``law="uniform"``).
-    law : {"normal", "uniform"}
-        Distribution of the nonzero values: N(0, scale²) or U(-scale, scale).
+    fun : callable
+        ``fun(θ) -> (loss, grad)``, the gradient of the shape of θ.
+    theta : array_like, shape (n,) or (B, n)
+        The current iterate θ^k, or one iterate per row.
+    s : int, or array of int of shape (B,)
+        Sparsity level, one for all rows or one per row.
+    step : float, or array of shape (B,)
+        Step size γ > 0, one for all rows or one per row.
 
     Returns
     -------
-    ndarray, shape (n,) or (size, n)
-        Exactly s nonzeros per vector (almost surely).
+    ndarray, shape of theta
+        θ^{k+1}; at a tie the lower index is kept (:func:`~ihtlib.hard_threshold`).
     """
-    n = check_integer(n, "n", low=1)
-    s = check_s(s, n)
-    if law not in ("normal", "uniform"):
-        raise ValueError(f"law must be 'normal' or 'uniform', got {law!r}")
-    scale = check_real(scale, "scale", low=0.0, low_open=True)
-    rng, B = seeded_batch(seed, size)
-    check_budget(B * n, f"random_sparse_init of {B} vectors of length {n}", "pass a smaller size or n")
-    idx = np.argsort(rng.random((B, n)), axis=1)[:, :s]
-    if law == "normal":
-        values = rng.normal(0.0, scale, (B, s))
-    else:
-        values = rng.uniform(-scale, scale, (B, s))
-    out = np.zeros((B, n))
-    np.put_along_axis(out, idx, values, axis=1)
-    return out[0] if size is None else out
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    theta = check_array(theta, "theta", ndim=(1, 2), finite=False)  # s is checked by hard_threshold
+    gamma = check_step(step, None if theta.ndim == 1 else theta.shape[0])[..., None]  # one γ per row
+    grad = np.asarray(fun(theta)[1], dtype=np.float64)
+    if grad.shape != theta.shape:
+        raise ValueError(f"fun(θ) must return a gradient of shape {theta.shape}, got shape {grad.shape}")
+    v = theta - gamma * grad  # 1. gradient step
+    if not np.isfinite(v).all():
+        raise ValueError(_not_finite(theta, grad))
+    return hard_threshold(v, s)  # 2. projection onto C_s
+
+
+def _not_finite(theta: np.ndarray, grad: np.ndarray) -> str:
+    """Why θ − γ∇f(θ) is not finite."""
+    if not np.isfinite(theta).all():
+        return "theta contains NaN or infinite values"
+    if not np.isfinite(grad).all():
+        return "the gradient fun(θ)[1] contains NaN or infinite values; check fun"
+    return "the gradient step θ − γ∇f(θ) overflowed; use a smaller step"
+
+
+def iht_loop(
+    fun: Callable, theta0: ArrayLike, s: int, step: float, max_iter: int = 1000, tol: float = 1e-8
+) -> tuple[np.ndarray, np.ndarray]:
+    """Algorithm 5.1 for one start, literally: every iterate and its loss.
+
+    No safeguard: unlike :func:`iht`, a step that is too large is taken anyway (the losses
+    then grow, as chapter 5's exercise on large steps shows).
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(θ) -> (loss, grad)``, accepting θ of shape (n,) and (T, n).
+    theta0 : array_like, shape (n,)
+        An s-sparse start.
+    s : int, 1 <= s <= n
+    step : float
+        Step size γ > 0.
+    max_iter : int, default 1000
+        The budget K.
+    tol : float, default 1e-8
+        Stop after the first step with ``max_i |θ^{k+1}_i − θ^k_i| <= tol``.
+
+    Returns
+    -------
+    thetas : ndarray, shape (T+1, n)
+        θ⁰, θ¹, …, θ^T (T = max_iter unless the tolerance stopped the loop earlier).
+    losses : ndarray, shape (T+1,)
+        f(θ⁰), …, f(θ^T).
+
+    Raises
+    ------
+    ValueError
+        θ⁰ not a finite s-sparse vector, or (without the safeguard of :func:`iht`) a step
+        so large that θ − γ∇f(θ) overflows.
+    """
+    theta, s = _check_starts(theta0, s, "theta0", batch=False)
+    max_iter, tol = check_integer(max_iter, "max_iter", low=1), check_tol(tol)
+    thetas = [theta]
+    for _ in range(max_iter):
+        theta_next = iht_step(fun, theta, s, step)
+        thetas.append(theta_next)
+        if np.max(np.abs(theta_next - theta)) <= tol:
+            break
+        theta = theta_next
+    thetas = np.array(thetas)
+    return thetas, np.asarray(fun(thetas)[0], dtype=np.float64).reshape(len(thetas))
 
 
 @dataclass
@@ -146,27 +179,6 @@ class IHTResult:
         return np.asarray(self.status) == "converged"
 
 
-def _evaluate(fun: Callable, theta: np.ndarray):
-    """``fun`` on a batch; runs whose loss cannot be computed get loss = inf."""
-    try:
-        with np.errstate(all="ignore"):
-            out = fun(theta)
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise TypeError(f"fun must return a pair (loss, grad), got {type(out).__name__}")
-        loss, grad = np.asarray(out[0], dtype=np.float64), np.asarray(out[1], dtype=np.float64)
-        if loss.size != theta.shape[0] or grad.size != theta.size:
-            raise ValueError(
-                f"fun(θ) for θ of shape {theta.shape} must return a loss of shape ({theta.shape[0]},) and a "
-                f"gradient of shape {theta.shape}, got shapes {loss.shape} and {grad.shape}"
-            )
-        return loss.reshape(theta.shape[0]), grad.reshape(theta.shape)
-    except FloatingPointError:
-        if theta.shape[0] == 1:
-            return np.array([np.inf]), np.zeros_like(theta)
-        parts = [_evaluate(fun, theta[i : i + 1]) for i in range(theta.shape[0])]
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
 def iht(
     fun: Callable,
     theta0: ArrayLike,
@@ -178,6 +190,10 @@ def iht(
     progress: bool = False,
 ) -> IHTResult:
     """Iterative hard thresholding, one start or many at once.
+
+    Each run is :func:`iht_loop` (the same iterates, the same stopping rule) with one
+    safeguard: a run whose loss rises above f(θ⁰) or stops being finite is stopped,
+    keeps its last good iterate and is marked ``"diverged"``.
 
     Parameters
     ----------
@@ -212,287 +228,87 @@ def iht(
         For s that is not an integer in 1…n, a step that is not finite and > 0,
         θ⁰ with more than s nonzeros, or a non-finite θ⁰.
     """
+    from .fast.iht_batch import iht_batch  # the fast layer imports iht_step and IHTResult from here
+
     if not callable(fun):
         raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
-    theta0 = check_array(theta0, "theta0", finite=False, allow_empty=True)
-    if theta0.ndim not in (1, 2) or theta0.shape[-1] == 0 or theta0.size == 0:
-        raise ValueError(f"theta0 must have shape (n,) or (B, n) with n, B >= 1, got {theta0.shape}")
-    single = theta0.ndim == 1
-    th = np.array(theta0.reshape(-1, theta0.shape[-1]))
-    B, n = th.shape
-    s = check_s_per_row(s, n, (B,))
-    if single and np.ndim(s) != 0:
+    thetas, s = _check_starts(theta0, s, "theta0", batch=True)
+    B = thetas.shape[0]
+    if np.ndim(theta0) == 1 and np.ndim(s) != 0:
         raise ValueError("one start (theta0 of shape (n,)) takes one integer s")
     steps = np.broadcast_to(check_step(step, B), (B,)).astype(np.float64)
     max_iter = check_integer(max_iter, "max_iter", low=1)
     tol = check_tol(tol)
-    if not np.all(np.isfinite(th)):
-        raise ValueError("theta0 contains NaN or infinite values")
-    nnz = np.count_nonzero(th, axis=1)
+    fields = iht_batch(fun, thetas, s, steps, max_iter, tol, progress)
+    if np.ndim(theta0) == 2:
+        return IHTResult(*fields, s, steps)
+    theta, losses, n_iter, status, changed_at, monotone, message = (field[0] for field in fields)  # one start
+    return IHTResult(theta, losses, int(n_iter), str(status), int(changed_at), bool(monotone), message, s, float(step))
+
+
+def _check_starts(theta0: ArrayLike, s: int | ArrayLike, name: str, batch: bool) -> tuple[np.ndarray, int | np.ndarray]:
+    """θ⁰ as a float64 array of shape (B, n) (``batch``) or (n,), finite, with at most s nonzeros; and s."""
+    theta0 = check_array(theta0, name, finite=False, allow_empty=True)
+    if theta0.ndim not in ((1, 2) if batch else (1,)) or theta0.shape[-1] == 0 or theta0.size == 0:
+        shapes = "shape (n,) or (B, n) with n, B >= 1" if batch else "shape (n,) with n >= 1 (one start)"
+        raise ValueError(f"{name} must have {shapes}, got {theta0.shape}")
+    thetas = theta0.reshape(-1, theta0.shape[-1])
+    s = check_s_per_row(s, thetas.shape[1], (thetas.shape[0],) if batch else ())
+    if not np.all(np.isfinite(thetas)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    nnz = np.count_nonzero(thetas, axis=1)
     if np.any(nnz > s):
         i = int(np.argmax(nnz > s))
+        run = f" (run {i})" if batch else ""
         raise ValueError(
-            f"theta0 has {nnz[i]} nonzeros (run {i}), more than s={np.broadcast_to(s, (B,))[i]}; "
-            f"IHT starts from an s-sparse point: "
-            f"pass hard_threshold(theta0, s) or random_sparse_init(n, s) instead"
+            f"{name} has {nnz[i]} nonzeros{run}, more than s={np.broadcast_to(s, nnz.shape)[i]}; "
+            f"IHT starts from an s-sparse point: pass hard_threshold({name}, s) or random_sparse_init(n, s) instead"
         )
-
-    with _BLAS.limit(limits=1, user_api="blas"):  # tiny matrix products: more BLAS threads only contend
-        return _run(fun, th, s, steps, max_iter, tol, progress, single)
+    return (np.array(thetas) if batch else theta0), s
 
 
-def _run(
-    fun: Callable,
-    th: np.ndarray,
-    s: int | np.ndarray,
-    steps: np.ndarray,
-    max_iter: int,
-    tol: float,
-    progress: bool,
-    single: bool,
-) -> IHTResult:
-    """The IHT iterations of :func:`iht` on validated input; th of shape (B, n) is updated in place."""
-    B = th.shape[0]
-    loss, grad = _evaluate(fun, th)
-    if not np.all(np.isfinite(loss)):
-        raise ValueError("the loss at theta0 is not finite; start from a smaller theta0")
-    # row k: f(θ^k) of every run; grows with the iterations actually run (doubling, at most max_iter + 1)
-    losses = np.empty((min(max_iter, 1023) + 1, B))
-    losses[0] = loss
-    n_iter = np.full(B, max_iter)
-    status = np.full(B, "max_iter", dtype=object)
-    changed_at = np.zeros(B, dtype=int)
-    monotone = np.ones(B, dtype=bool)
-    message = [""] * B
-    # The active runs, compacted: idx[j] is the run held in row j of th_a, g_a, ...
-    idx = np.arange(B)
-    th_a, g_a, prev = th.copy(), grad, loss
-    step_a = steps[:, None]
-    s_a = s  # the sparsity level of each active run (an int when all runs share it)
-    limit_a = loss + _RISE_RTOL * np.abs(loss)  # a run diverges when its loss exceeds f(θ^0)
-    for k in tqdm(range(1, max_iter + 1), disable=not progress, desc="IHT", leave=False):
-        if k >= losses.shape[0]:
-            losses = np.concatenate([losses, np.empty((min(losses.shape[0], max_iter + 1 - losses.shape[0]), B))])
-        with np.errstate(all="ignore"):
-            v = th_a - step_a * g_a
-        blown = ~np.isfinite(v).all(axis=1)  # the step overflowed or the gradient held NaN / inf
-        if blown.any():
-            v[blown] = th_a[blown]
-        new = hard_threshold(v, s_a)
-        new_loss, new_grad = _evaluate(fun, new)
-        bad = ~(new_loss <= limit_a) | blown  # also catches NaN and inf
-        done = np.abs(new - th_a).max(axis=1) <= tol
-        if bad.any():
-            for j in np.flatnonzero(bad):
-                i = idx[j]
-                status[i], n_iter[i] = "diverged", k - 1
-                if blown[j]:
-                    message[i] = (
-                        f"diverged: the gradient step at iteration {k} was not finite (step {steps[i]:.4g} times "
-                        "the gradient overflowed, or fun returned a NaN or infinite gradient); use a smaller step "
-                        "(at most 1/L2s^val, e.g. 1/smoothness_bound) or check fun"
-                    )
-                    continue
-                rose = "rose" if np.isfinite(new_loss[j]) else "was not finite: it went"
-                message[i] = (
-                    f"diverged: the loss {rose} from {losses[0, i]:.4g} at the start to {new_loss[j]:.4g} at "
-                    f"iteration {k} with step {steps[i]:.4g}; use a smaller step "
-                    "(at most 1/L2s^val, e.g. 1/smoothness_bound)"
-                )
-            monotone[idx[bad]] = False
-            new[bad], new_loss[bad] = th_a[bad], prev[bad]  # keep the last good iterate
-            done |= bad
-        monotone[idx] &= new_loss <= prev + _RISE_RTOL * np.abs(prev)
-        changed = ((new == 0) != (th_a == 0)).any(axis=1)
-        if changed.any():
-            changed_at[idx[changed]] = k
-        losses[k, idx] = new_loss
-        th_a, g_a, prev = new, new_grad, new_loss
-        if done.any():
-            stop = idx[done]
-            th[stop] = new[done]
-            n_iter[stop] = np.where(status[stop] == "diverged", n_iter[stop], k)
-            status[stop] = np.where(status[stop] == "diverged", "diverged", "converged")
-            keep = ~done
-            idx, th_a, g_a, prev = idx[keep], th_a[keep], g_a[keep], prev[keep]
-            step_a, limit_a = step_a[keep], limit_a[keep]
-            s_a = s_a if np.ndim(s_a) == 0 else s_a[keep]
-            if idx.size == 0:
-                break
-    th[idx] = th_a
-    T = int(n_iter.max())
-    losses = np.ascontiguousarray(losses[: T + 1].T)
-    for i in range(B):
-        losses[i, n_iter[i] + 1 :] = losses[i, n_iter[i]]
-        if status[i] == "converged":
-            message[i] = f"converged after {n_iter[i]} iterations"
-        elif status[i] == "max_iter":
-            message[i] = f"stopped at the budget of {max_iter} iterations without meeting tol={tol:g}"
-    status = status.astype(str)
-    if single:
-        return IHTResult(
-            th[0],
-            losses[0, : n_iter[0] + 1],
-            int(n_iter[0]),
-            str(status[0]),
-            int(changed_at[0]),
-            bool(monotone[0]),
-            message[0],
-            s,
-            float(steps[0]),
-        )
-    return IHTResult(th, losses, n_iter, status, changed_at, monotone, message, s, steps)
-
-
-@dataclass
-class StabilityReport:
-    """The fixed-point and HT-stability test at θ (chapter 5).  Array fields for a batch of θ.
-
-    With S = supp(θ), M_s(θ) the s-th largest |θ_j| and step γ (chapter 5's definitions):
-
-    - θ is **stationary** when ‖θ‖₀ = s and ∇_S f(θ) = 0;
-    - θ is a **fixed point** of IHT when θ ∈ H_s(θ - γ∇f(θ)), i.e. ∇_S f(θ) = 0 and
-      |∇_i f(θ)| <= M_s(θ)/γ for every i ∉ S (for ‖θ‖₀ < s: ∇f(θ) = 0);
-    - a stationary θ is **HT-stable** when it is a fixed point, and **HT-unstable** when
-      |∇_i f(θ)| > M_s(θ)/γ for some i ∉ S (IHT leaves it from every start close enough);
-    - an HT-stable θ has its **support locked** when the off-support inequality is strict
-      (margin > 0); equality (a tie, margin = 0) is a *degenerate* HT-stable point.
-
-    "= 0", "<=" and "> 0" are tested up to ``tol`` (in the units of the gradient): the
-    gradient on the support counts as zero when its norm is <= tol, and a margin within
-    ±tol counts as a tie.  So every stationary point is exactly one of: support locked
-    (margin > tol), degenerate (|margin| <= tol), HT-unstable (margin < -tol).
-
-    Attributes
-    ----------
-    is_stationary : bool or ndarray of bool, shape (B,)
-        ‖θ‖₀ = s and ``grad_norm_support <= tol``.
-    is_fixed_point : bool or ndarray of bool, shape (B,)
-        ``grad_norm_support <= tol`` and ``margin >= -tol`` (θ ∈ H_s(θ - γ∇f(θ)) up to tol).
-    is_ht_stable : bool or ndarray of bool, shape (B,)
-        Stationary and a fixed point.
-    is_ht_unstable : bool or ndarray of bool, shape (B,)
-        Stationary and ``margin < -tol``.
-    support_locked : bool or ndarray of bool, shape (B,)
-        Stationary and ``margin > tol``: no coordinate off the support can enter nearby.
-    nnz : int or ndarray of int, shape (B,)
-        ‖θ‖₀.
-    grad_norm_support : float or ndarray, shape (B,)
-        ‖∇_S f(θ)‖₂.
-    max_grad_off_support : float or ndarray, shape (B,)
-        max_{i ∉ S} |∇_i f(θ)| (0 if S is everything).
-    min_abs_support : float or ndarray, shape (B,)
-        M_s(θ), the s-th largest |θ_j| (0 when θ has fewer than s nonzeros).
-    threshold : float or ndarray, shape (B,)
-        ``min_abs_support / step``, the largest off-support |∇_i f| a fixed point allows.
-    margin : float or ndarray, shape (B,)
-        ``threshold - max_grad_off_support``.
-    tol : float
-        The tolerance used.
-    """
-
-    is_stationary: np.ndarray | bool
-    is_fixed_point: np.ndarray | bool
-    is_ht_stable: np.ndarray | bool
-    is_ht_unstable: np.ndarray | bool
-    support_locked: np.ndarray | bool
-    nnz: np.ndarray | int
-    grad_norm_support: np.ndarray | float
-    max_grad_off_support: np.ndarray | float
-    min_abs_support: np.ndarray | float
-    threshold: np.ndarray | float
-    margin: np.ndarray | float
-    tol: float
-
-
-#: Default tolerance of :func:`ht_stability`.  IHT stops when no coordinate moves by more
-#: than ``tol`` (1e-8 by default); then ‖∇_S f‖ = ‖θ^{k+1} - θ^k‖_S / γ is at most about
-#: √s · 1e-8 / γ, far below 1e-6 for the book's steps (γ of order 1) and sizes (s <= 65).
-STABILITY_TOL = 1e-6
-
-
-def ht_stability(
-    fun: Callable, theta: ArrayLike, s: int | ArrayLike, step: ArrayLike, tol: float = STABILITY_TOL
-) -> StabilityReport:
-    """Classify θ: stationary, fixed point of IHT with step γ, HT-stable or HT-unstable.
+def random_sparse_init(
+    n: int,
+    s: int,
+    size: int | None = None,
+    seed: int | Sequence[int] | np.random.Generator | None = None,
+    scale: float = 1.0,
+    law: str = "normal",
+) -> np.ndarray:
+    """Random s-sparse vectors: a uniformly random support of size s, random values on it.
 
     Parameters
     ----------
-    fun : callable
-        ``fun(θ)`` returning the gradient of shape (..., n), or a pair ``(loss, grad)``
-        (so an objective such as ``model.objective(X, y)`` works).
-    theta : array_like, shape (n,) or (B, n)
-        The point(s) to test, each with at most s nonzeros.
-    s : int, or array of int of shape (B,)
-        The sparsity level (one per point of a batch, if they differ).
-    step : float, or array of shape (B,)
-        The step size γ the fixed point is tested for.
-    tol : float, default ``STABILITY_TOL`` (1e-6)
-        Tolerance, in units of the gradient, for "∇_S f = 0" and for a tie (see
-        :class:`StabilityReport`).
+    n : int
+        Length of each vector.
+    s : int, 1 <= s <= n
+        Number of nonzeros.
+    size : int, optional
+        Number of vectors B. ``None`` returns one vector of shape (n,).
+    seed : int, sequence of int or numpy Generator, optional
+        Seed for ``numpy.random.default_rng``.
+    scale : float, default 1
+        Standard deviation (``law="normal"``) or half-width (``law="uniform"``).
+    law : {"normal", "uniform"}
+        Distribution of the nonzero values: N(0, scale²) or U(-scale, scale).
 
     Returns
     -------
-    StabilityReport
-        Scalar fields for θ of shape (n,), arrays of shape (B,) for a batch.
-
-    Raises
-    ------
-    ValueError
-        θ of the wrong shape, with NaN or infinite entries, or with more than s nonzeros
-        (it is not in C_s); a negative or non-finite ``tol``; a gradient of the wrong shape
-        or not finite.
-    TypeError
-        ``s`` not an integer, ``step`` not a number.
+    ndarray, shape (n,) or (size, n)
+        Exactly s nonzeros per vector (almost surely).
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> grad or (loss, grad), got {type(fun).__name__}")
-    theta = check_array(theta, "theta", finite=False, allow_empty=True)
-    if theta.ndim not in (1, 2) or theta.shape[-1] == 0 or theta.size == 0:
-        raise ValueError(f"theta must have shape (n,) or (B, n) with n, B >= 1, got {theta.shape}")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("theta contains NaN or infinite values")
-    n = theta.shape[-1]
-    s = check_s_per_row(s, n, theta.shape[:-1])
-    step = check_step(step, None if theta.ndim == 1 else theta.shape[0])
-    tol = check_tol(tol)
-    nnz = np.count_nonzero(theta, axis=-1)
-    if np.any(nnz > s):
-        raise ValueError(
-            f"theta has {np.max(nnz)} nonzeros, more than s={np.max(s)}: it is not in C_s; "
-            "pass hard_threshold(theta, s) or the sparsity level theta was trained with"
-        )
-    g = fun(theta)
-    g = np.asarray(g[1] if isinstance(g, tuple) else g)
-    if g.dtype.kind not in "iuf":
-        raise TypeError(f"fun must return the gradient as real numbers, got dtype {g.dtype}")
-    g = g.astype(np.float64)
-    if g.shape != theta.shape or not np.all(np.isfinite(g)):
-        raise ValueError(f"the gradient at theta must be finite with shape {theta.shape}, got shape {g.shape}")
-
-    on = theta != 0
-    grad_norm = np.sqrt(np.sum(np.where(on, g, 0.0) ** 2, axis=-1))
-    max_off = np.max(np.where(on, 0.0, np.abs(g)), axis=-1)
-    rank = np.broadcast_to(s, theta.shape[:-1])[..., None] - 1
-    m_s = np.take_along_axis(-np.sort(-np.abs(theta), axis=-1), rank, axis=-1)[..., 0]
-    threshold = m_s / step
-    margin = threshold - max_off
-
-    stationary = (nnz == s) & (grad_norm <= tol)
-    fixed = (grad_norm <= tol) & (margin >= -tol)
-    fields = (
-        stationary,
-        fixed,
-        stationary & fixed,
-        stationary & (margin < -tol),
-        stationary & (margin > tol),
-        nnz,
-        grad_norm,
-        max_off,
-        m_s,
-        threshold,
-        margin,
-    )
-    if theta.ndim == 1:
-        return StabilityReport(*(f.item() for f in map(np.asarray, fields)), float(tol))
-    return StabilityReport(*fields, float(tol))
+    n = check_integer(n, "n", low=1)
+    s = check_s(s, n)
+    if law not in ("normal", "uniform"):
+        raise ValueError(f"law must be 'normal' or 'uniform', got {law!r}")
+    scale = check_real(scale, "scale", low=0.0, low_open=True)
+    rng, B = seeded_batch(seed, size)
+    check_budget(B * n, f"random_sparse_init of {B} vectors of length {n}", "pass a smaller size or n")
+    idx = np.argsort(rng.random((B, n)), axis=1)[:, :s]
+    if law == "normal":
+        values = rng.normal(0.0, scale, (B, s))
+    else:
+        values = rng.uniform(-scale, scale, (B, s))
+    out = np.zeros((B, n))
+    np.put_along_axis(out, idx, values, axis=1)
+    return out[0] if size is None else out

@@ -32,12 +32,14 @@ example many random starts of IHT).  Losses have shape ``(...)``, gradients ``(.
 
 How it is computed
 ------------------
-Activations are stored unit-first, ``(B, units, N)``.  The first layer of all B networks is
-**one** matrix product ``(B·h_1, d) @ (d, N)`` with the shared data; every later layer is one
-stacked product ``np.matmul`` over the B networks.  The backward pass (hand-written
-backpropagation) mirrors it: ``δ_L = (P - Y) / N``, ``∇W_l = δ_l a_{l-1}ᵀ``, ``∇b_l = Σ_n δ_l``,
-``δ_{l-1} = (W_lᵀ δ_l) ⊙ σ'(z_{l-1})``.  The softmax is shifted by the largest logit of each
-sample, so it never overflows.
+:func:`mlp_loss_and_grad` below is the literal backpropagation of one network, sample-first
+like the formulas of chapter 10::
+
+    δ_L = (P − Y) / N,   ∇W_l = δ_lᵀ a_{l-1},   ∇b_l = Σ_i δ_l,   δ_{l-1} = (δ_l W_l) ⊙ σ'(z_{l-1})
+
+The objective the library runs (:meth:`MLP.objective`) computes the same for B networks at
+once; that batched machinery lives in :mod:`ihtlib.fast.mlp` and is tested to agree with
+:func:`mlp_loss_and_grad`.
 
 Smoothness
 ----------
@@ -56,37 +58,65 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .model import ClassifierMethods, ObjectiveMethods
+from .fast.mlp import MLPObjective, forward
+from .mlp_init import sparse_glorot_init
+from .model import ClassifierMethods, softmax
 from .validation import (
     check_array,
-    check_budget,
     check_integer,
-    check_real,
-    check_s,
     check_theta,
     check_X,
     check_Xy,
-    seeded_batch,
 )
 
-__all__ = ["MLP", "MLPObjective"]
+__all__ = ["MLP", "MLPObjective", "mlp_loss_and_grad"]
 
 _ACTIVATIONS = ("tanh", "relu")
 
 
-def _activate(Z: np.ndarray, activation: str) -> np.ndarray:
-    """σ(Z) in place."""
-    if activation == "tanh":
-        return np.tanh(Z, out=Z)
-    return np.maximum(Z, 0.0, out=Z)
+def mlp_loss_and_grad(model: MLP, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of one network and its gradient by backpropagation: the literal version.
+
+    f(θ) = 1/N Σ_i −log p_{y_i}(x_i) with p = softmax(z_L), as in chapter 10.  For moderate θ
+    (no probability underflows to 0); :meth:`MLP.objective` is the batched, overflow-safe one.
+
+    Parameters
+    ----------
+    model : MLP
+    theta : array_like, shape (n,)
+    X : array_like, shape (N, d)
+    y : array_like of int, shape (N,)
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray, shape (n,), in the layout of θ
+    """
+    theta = check_theta(theta, model.n_params)
+    X, y = check_Xy(X, y, model.n_classes, model.n_features)
+    N = len(y)
+    sigma, slope = _SIGMA[model.activation]
+    layers = model.unpack(theta)  # [(W_1, b_1), …, (W_L, b_L)]
+    a = [X]  # a_0 = x, a_l = σ(W_l a_{l-1} + b_l), one row per sample (so a @ Wᵀ)
+    for W, b in layers[:-1]:
+        a.append(sigma(a[-1] @ W.T + b))
+    W_L, b_L = layers[-1]
+    P = softmax(a[-1] @ W_L.T + b_L)  # (N, K)
+    loss = -np.mean(np.log(P[np.arange(N), y]))
+    delta = (P - np.eye(model.n_classes)[y]) / N  # ∂loss/∂z_L
+    grads = []
+    for layer in range(model.n_layers, 0, -1):  # L, …, 1
+        W, _ = layers[layer - 1]
+        grads.insert(0, (delta.T @ a[layer - 1], delta.sum(axis=0)))  # ∇W_layer, ∇b_layer
+        delta = (delta @ W) * slope(a[layer - 1])  # δ_{layer-1} (not used after layer 1)
+    return float(loss), model.pack(grads)
 
 
-def _activation_slope(A: np.ndarray, activation: str) -> np.ndarray:
-    """σ'(z) from the activation a = σ(z): 1 - a² for tanh, [a > 0] for relu."""
-    if activation == "tanh":
-        out = np.multiply(A, A)
-        return np.subtract(1.0, out, out=out)
-    return (A > 0).astype(np.float64)
+#: σ and σ' (the latter from a = σ(z)) of each activation.
+_SIGMA = {
+    "tanh": (np.tanh, lambda a: 1.0 - a**2),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda a: (a > 0).astype(float)),
+}
 
 
 class MLP(ClassifierMethods):
@@ -242,185 +272,32 @@ class MLP(ClassifierMethods):
         seed: int | Sequence[int] | np.random.Generator | None = None,
         bias_scale: float = 0.1,
     ) -> np.ndarray:
-        """Random s-sparse parameters with scales suited to a sparse network.
+        """Random s-sparse parameters with scales suited to a sparse network ("sparse Glorot").
 
-        How the s nonzeros are placed
-            The weights get the nonzeros, spread across the layers **in proportion to their
-            number of weights** (largest-remainder rounding, at least one per layer when
-            s >= L), on a uniformly random support inside each layer.  Biases start at 0
-            (a common convention, and what the paper's author notes use for the one-layer
-            network); only when s exceeds the number of weights do the remaining nonzeros go
-            to random biases, with values N(0, bias_scale²).  A support spread in proportion
-            to size keeps every layer connected: a uniformly random support over all of θ
-            would do the same on average, but at small s it can leave a layer with no
-            weight at all, and then no signal reaches the output and every hidden gradient
-            is zero.
-
-        Which scale
-            Glorot (Xavier) initialisation draws ``W_l`` with variance ``2 / (fan_in + fan_out)``
-            so that signals keep their variance forward and backward through a *dense* layer.
-            In a layer of density ρ each unit has on average ``ρ·fan_in`` inputs and
-            ``ρ·fan_out`` outputs, so we use the same rule with the **effective** fan-in and
-            fan-out, ``max(1, ρ·fan_in)`` and ``max(1, ρ·fan_out)`` ("sparse Glorot"):
-            ``Var = 2 / (max(1, ρ·fan_in) + max(1, ρ·fan_out))``.  At ρ = 1 this is Glorot;
-            in a very sparse layer a connected unit has about one input and its weight is of
-            order 1, so tanh is neither saturated nor linear.  Values are normal.
-
-        Parameters
-        ----------
-        s : int, 1 <= s <= n
-            Number of nonzeros of each vector (exactly s, almost surely).
-        size : int, optional
-            Number of vectors B.  ``None`` returns one vector of shape (n,).
-        seed : int, sequence of int or numpy Generator, optional
-        bias_scale : float, default 0.1
-            Standard deviation of the biases that are nonzero (only when s > number of weights).
+        The nonzeros go to the weights, spread over the layers in proportion to their size,
+        with Glorot's variance for the effective (density-corrected) fan-in and fan-out;
+        biases start at 0.  Parameters, rules and their reasons:
+        :func:`ihtlib.mlp_init.sparse_glorot_init` (this method is that function for this model).
 
         Returns
         -------
         ndarray, shape (n,) or (size, n)
         """
-        s = check_s(s, self.n_params)
-        bias_scale = check_real(bias_scale, "bias_scale", low=0.0, low_open=True)
-        rng, B = seeded_batch(seed, size)
-        check_budget(B * self.n_params, f"{B} vectors of {self.n_params} parameters", "pass a smaller size")
-        n_w = np.array([fo * fi for fi, fo in zip(self.sizes[:-1], self.sizes[1:], strict=True)])
-        total_w = int(n_w.sum())
-        k = self._allocate(min(s, total_w), n_w)
-        out = np.zeros((B, self.n_params))
-        for li, ((w, _), fi, fo) in enumerate(zip(self._slices, self.sizes[:-1], self.sizes[1:], strict=True)):
-            if k[li] == 0:
-                continue
-            rho = k[li] / n_w[li]
-            std = np.sqrt(2.0 / (max(1.0, rho * fi) + max(1.0, rho * fo)))
-            idx = np.argsort(rng.random((B, n_w[li])), axis=1)[:, : k[li]]
-            block = np.zeros((B, n_w[li]))
-            np.put_along_axis(block, idx, rng.normal(0.0, std, (B, k[li])), axis=1)
-            out[:, w] = block
-        if s > total_w:  # the rest on random biases
-            bias_idx = np.flatnonzero(self.is_bias())
-            idx = np.argsort(rng.random((B, bias_idx.size)), axis=1)[:, : s - total_w]
-            rows = np.arange(B)[:, None]
-            out[rows, bias_idx[idx]] = rng.normal(0.0, bias_scale, idx.shape)
-        return out[0] if size is None else out
-
-    @staticmethod
-    def _allocate(s: int, counts: np.ndarray) -> np.ndarray:
-        """Split s into per-layer counts ∝ counts (largest remainder), >= 1 each when s >= L."""
-        L = counts.size
-        floor_one = s >= L
-        base = np.ones(L, dtype=int) if floor_one else np.zeros(L, dtype=int)
-        rest = s - int(base.sum())
-        share = rest * counts / counts.sum()
-        k = base + np.floor(share).astype(int)
-        k = np.minimum(k, counts)
-        while k.sum() < s:  # hand out the remainder by largest fractional part, within capacity
-            frac = np.where(k < counts, base + share - k, -np.inf)
-            k[int(np.argmax(frac))] += 1
-        return k
+        return sparse_glorot_init(self, s, size, seed, bias_scale)
 
     # --------------------------------------------------------- the objective
     def objective(self, X: ArrayLike, y: ArrayLike, ridge: float = 0.0) -> MLPObjective:
-        """The training objective on fixed data as a callable ``fun(θ) -> (loss, grad)``.
+        """The training objective ``fun(θ) -> (loss, grad)`` on fixed data, as :meth:`SoftmaxLayer.objective`.
 
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-        y : array_like of int, shape (N,)
-        ridge : float, default 0
-            Adds ``ridge/2 * ||θ||²`` to the loss.
-
-        Returns
-        -------
-        MLPObjective
+        Returns an :class:`ihtlib.fast.mlp.MLPObjective` (batched backpropagation, the same
+        numbers as :func:`mlp_loss_and_grad` row by row); ``ridge`` adds ``ridge/2 * ||θ||²``.
         """
         return MLPObjective(self, X, y, ridge)
-
-    def _check_X(self, X: ArrayLike) -> np.ndarray:
-        X = check_X(X)
-        if X.shape[1] != self.n_features:
-            raise ValueError(f"X must have {self.n_features} columns (n_features), got {X.shape[1]}")
-        return X
 
     def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Logits (pre-softmax outputs), shape (..., N, K)."""
         theta = check_theta(theta, self.n_params)
-        X = self._check_X(X)
+        X = check_X(X, n_features=self.n_features)
         lead = theta.shape[:-1]
-        Z = self._forward(theta.reshape(-1, self.n_params), X)[-1]  # (B, K, N)
+        Z = forward(self, theta.reshape(-1, self.n_params), X)[-1]  # (B, K, N)
         return np.swapaxes(Z, 1, 2).reshape(lead + (X.shape[0], self.n_classes))
-
-    def _forward(self, theta2: np.ndarray, X: np.ndarray, XT: np.ndarray | None = None) -> list[np.ndarray]:
-        """Activations ``[a_1, …, a_{L-1}, z_L]`` for θ of shape (B, n), each (B, units, N)."""
-        B, N = theta2.shape[0], X.shape[0]
-        XT = np.ascontiguousarray(X.T) if XT is None else XT
-        out = []
-        A = None
-        for li, ((w, b), fi, fo) in enumerate(zip(self._slices, self.sizes[:-1], self.sizes[1:], strict=True)):
-            W = theta2[:, w].reshape(B, fo, fi)
-            if li == 0:  # one product for all B networks: (B·fo, d) @ (d, N)
-                Z = (W.reshape(B * fo, fi) @ XT).reshape(B, fo, N)
-            else:
-                Z = np.matmul(W, A)
-            Z += theta2[:, b][:, :, None]
-            if li < self.n_layers - 1:
-                A = _activate(Z, self.activation)
-                out.append(A)
-            else:
-                out.append(Z)
-        return out
-
-
-class MLPObjective(ObjectiveMethods):
-    """``fun(θ) -> (loss, grad)`` for an :class:`MLP` on fixed data.
-
-    Call it with θ of shape (..., n); it returns the mean cross-entropy (plus the optional
-    ridge term) of shape (...) and its gradient of shape (..., n), by backpropagation.
-    ``.loss(θ)`` and ``.grad(θ)`` return one of the two.
-    """
-
-    def __init__(self, model: MLP, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
-        X, y = check_Xy(X, y, model.n_classes)
-        if X.shape[1] != model.n_features:
-            raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
-        ridge = check_real(ridge, "ridge", low=0.0)
-        N = X.shape[0]
-        self.model, self.ridge, self.n_samples = model, ridge, N
-        self.X = np.ascontiguousarray(X)
-        self.XT = np.ascontiguousarray(X.T)
-        self.y = y
-        self.Y = np.zeros((model.n_classes, N))
-        self.Y[y, np.arange(N)] = 1.0
-
-    def __call__(self, theta: ArrayLike):
-        """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
-        model = self.model
-        n = model.n_params
-        theta = check_theta(theta, n)
-        theta2 = np.ascontiguousarray(theta.reshape(-1, n))
-        B, N = theta2.shape[0], self.n_samples
-        acts = model._forward(theta2, self.X, self.XT)
-        Z = acts[-1]  # (B, K, N) logits
-        # stable softmax cross-entropy: shift by the largest logit of every sample
-        shift = Z.max(axis=1, keepdims=True)
-        Z -= shift
-        true_logit = np.einsum("bkn,kn->b", Z, self.Y)  # Σ_n (z_{y_n} - shift_n)
-        E = np.exp(Z, out=Z)
-        S = E.sum(axis=1, keepdims=True)  # (B, 1, N), >= 1
-        loss = (np.log(S).sum(axis=(1, 2)) - true_logit) / N
-        P = np.divide(E, S, out=E)
-        delta = (P - self.Y) * (1.0 / N)  # (B, K, N): ∂loss/∂z_L
-        grad = np.empty((B, n))
-        for li in range(model.n_layers - 1, -1, -1):
-            w, b = model._slices[li]
-            fi, fo = model.sizes[li], model.sizes[li + 1]
-            grad[:, b] = delta.sum(axis=2)
-            if li == 0:  # one product for all B networks: (B·fo, N) @ (N, d)
-                grad[:, w] = (delta.reshape(B * fo, N) @ self.X).reshape(B, fo * fi)
-            else:
-                A = acts[li - 1]  # (B, fi, N)
-                grad[:, w] = np.matmul(delta, A.transpose(0, 2, 1)).reshape(B, fo * fi)
-                W = theta2[:, w].reshape(B, fo, fi)
-                delta = np.matmul(W.transpose(0, 2, 1), delta)
-                delta *= _activation_slope(A, model.activation)
-        return self._finish(theta, theta2, loss, grad)

@@ -1,8 +1,17 @@
-"""Model: one linear layer with bias, softmax, mean cross-entropy.
+"""Model: one linear layer with bias, softmax, mean cross-entropy (chapter 1).
+
+The formula
+-----------
+A sample x (d features) gets the logits z = W x + b (K classes), the class probabilities
+p_k = exp(z_k) / Σ_l exp(z_l), and the training loss is the mean cross-entropy over the
+N samples, f(θ) = 1/N Σ_i −log p_{y_i}(x_i; θ) (chapter 1, "The IRIS network and its
+loss").  :func:`softmax` and :func:`cross_entropy_loss_and_grad` below are exactly that,
+written out for one θ; read them next to the chapter.
 
 Parameter layout
 ----------------
-For ``d`` features and ``K`` classes the parameter vector has ``n = K*d + K`` entries::
+For ``d`` features and ``K`` classes the parameter vector has ``n = K*d + K`` entries,
+counted from 0 like NumPy::
 
     theta = [W.ravel(), b]          # W has shape (K, d), row-major; b has shape (K,)
     theta[k*d + j] = W[k, j]        # weight from feature j to class k
@@ -10,22 +19,16 @@ For ``d`` features and ``K`` classes the parameter vector has ``n = K*d + K`` en
 
 For IRIS (d = 4, K = 3) that is 12 weights followed by 3 biases: n = 15.
 
-Batches
--------
-Every method accepts ``theta`` of shape ``(..., n)``: leading axes are independent
-parameter vectors (for example many random starts of IHT run at once).  Losses
-then have shape ``(...)`` and gradients shape ``(..., n)``.
-
-How it is computed
-------------------
-With ``x~ = [x; 1]`` and ``W~ = [W | b]`` (shape (K, d+1)) the logits of all B runs come
-from **one** matrix product ``W~ @ X~.T``, stored class-first as (K, B, N) so that sums
-over the classes run over contiguous blocks, and the gradient from one more,
-``P @ X~``.  Because ``y`` is fixed, the data term ``c = Y @ X~ / N`` (Y one-hot) is
-computed once: the mean true-class logit is ``<θ, c>`` and the gradient is
-``P @ X~ / N - c``, so neither needs another pass over the (K, B, N) array.  The softmax is shifted by
-the largest logit only when a cheap bound says ``exp`` could overflow or underflow
-(see :meth:`SoftmaxObjective._softmax_parts`); the result is the same log-sum-exp.
+Batches, and the fast layer
+---------------------------
+:meth:`SoftmaxLayer.objective` returns ``fun(θ) -> (loss, grad)``, the object every
+algorithm of the library calls.  It accepts ``theta`` of shape ``(..., n)``: leading axes
+are independent parameter vectors (for example many random starts of IHT run at once);
+losses then have shape ``(...)`` and gradients shape ``(..., n)``.  It computes the same
+numbers as :func:`cross_entropy_loss_and_grad`, row by row, with the tuned batched kernel
+:class:`ihtlib.fast.objective.BatchedCrossEntropy` (one matrix product for all rows, no
+overflow for huge logits, no cancellation for tiny losses); ``tests/test_fast_objective.py``
+checks that the two agree.
 """
 
 from __future__ import annotations
@@ -35,28 +38,28 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .classifier import Classifier, Objective
+from .fast.objective import BatchedCrossEntropy
 from .validation import check_array, check_integer, check_real, check_theta, check_X, check_Xy
 
 __all__ = [
-    "ClassifierMethods",
-    "ObjectiveMethods",
     "SoftmaxLayer",
     "SoftmaxObjective",
+    "cross_entropy_loss_and_grad",
     "softmax",
-    "check_theta",  # re-exported
+    # re-exported: the base classes (ihtlib.classifier), their old names, the θ check
+    "Classifier",
+    "Objective",
+    "ClassifierMethods",
+    "ObjectiveMethods",
+    "check_theta",
 ]
-
-# exp(t) is a normal float64 with full precision for |t| < ~700; stay well inside.
-_SAFE_LOGIT = 300.0
-# mean(logsumexp) - mean(true logit) loses about eps * |logit| to cancellation; below this
-# multiple of the logit bound the loss is recomputed per sample as log1p(Σ exp(z_k - z_max)).
-_CANCELLATION_RATIO = 1e-6
 
 
 def softmax(Z: ArrayLike, axis: int = -1) -> np.ndarray:
-    """The softmax p_k = exp(z_k) / Σ_j exp(z_j) along ``axis``: the book's one softmax.
+    """The softmax p_k = exp(z_k) / Σ_l exp(z_l) along ``axis``: the book's one softmax.
 
-    Computed as exp(z_k - max_j z_j) / Σ_j exp(z_j - max_j z_j), the same value, so large
+    Computed as exp(z_k - max_l z_l) / Σ_l exp(z_l - max_l z_l), the same value, so large
     logits cannot overflow.
 
     Parameters
@@ -75,61 +78,77 @@ def softmax(Z: ArrayLike, axis: int = -1) -> np.ndarray:
     return E / E.sum(axis=axis, keepdims=True)
 
 
-class ClassifierMethods:
-    """What every model of the book offers once it has ``objective`` and ``logits``.
+def cross_entropy_loss_and_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The loss f(θ) = 1/N Σ_i −log p_{y_i}(x_i; θ) of chapter 1 and its gradient, literally.
 
-    :class:`SoftmaxLayer` and :class:`ihtlib.MLP` inherit these, so both answer
-    ``loss``, ``grad``, ``loss_and_grad``, ``predict_proba``, ``predict`` and
-    ``accuracy`` the same way, for θ of shape (..., n).
+    The gradient of sample i's term with respect to row k of [W | b] is
+    (p_ik − [y_i = k]) [x_i; 1] (chapter 3, proof of the Hessian formula); averaged over i.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (n,)
+        One parameter vector θ = [W.ravel(), b], n = K*d + K (the layout above).
+    X : ndarray, shape (N, d)
+    y : ndarray of int, shape (N,)
+        Class labels 0 … K-1.
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray, shape (n,), in the layout of θ
+
+    Notes
+    -----
+    The reader's version: no input checks, one θ, and −log p_y taken literally, so its
+    relative error is about 1e-16 / f(θ) (a loss below 1e-16 comes out as 0) and the loss is
+    infinite when some p_y underflows (logit gaps beyond about 700).
+    :meth:`SoftmaxLayer.objective` computes the same numbers for batches of θ, with checks
+    and without those limits.
+    """
+    N, d = X.shape
+    K = theta.size // (d + 1)  # n = K*d + K
+    W, b = theta[: K * d].reshape(K, d), theta[K * d :]
+    Z = X @ W.T + b  # z_i = W x_i + b, one row per sample: (N, K)
+    P = softmax(Z)  # p_ik = p_k(x_i; θ): (N, K)
+    loss = np.mean(-np.log(P[np.arange(N), y]))  # 1/N Σ_i −log p_{y_i}(x_i; θ)
+    R = (P - np.eye(K)[y]) / N  # ∂f/∂z_ik = (p_ik − [y_i = k]) / N: (N, K)
+    grad_W, grad_b = R.T @ X, R.sum(axis=0)  # Σ_i r_i x_iᵀ (K, d) and Σ_i r_i (K,)
+    return float(loss), np.concatenate([grad_W.ravel(), grad_b])
+
+
+# The names ihtlib.mlp imported before issue 11; kept until it imports Classifier and Objective.
+ClassifierMethods = Classifier
+ObjectiveMethods = Objective
+
+
+class SoftmaxObjective(Objective):
+    """``fun(θ) -> (loss, grad)`` for a :class:`SoftmaxLayer` on fixed data.
+
+    The mean cross-entropy of :func:`cross_entropy_loss_and_grad` (plus the optional ridge
+    term ``ridge/2 * ||θ||²``) for θ of shape (..., n), computed for the whole batch by
+    :class:`ihtlib.fast.objective.BatchedCrossEntropy`.  ``X`` and ``y`` are checked once,
+    here.
+
+    Attributes
+    ----------
+    model : SoftmaxLayer
+    ridge : float
+    n_samples : int
+        N.
     """
 
-    n_classes: int
+    def __init__(self, model: SoftmaxLayer, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
+        X, y = check_Xy(X, y, model.n_classes)
+        if X.shape[1] != model.n_features:
+            raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
+        self.model, self.ridge, self.n_samples = model, check_real(ridge, "ridge", low=0.0), X.shape[0]
+        self._batched = BatchedCrossEntropy(X, y, model.n_classes)
 
-    def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Mean cross-entropy, shape (...) for θ of shape (..., n)."""
-        return self.objective(X, y).loss(theta)
-
-    def grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Gradient of the mean cross-entropy, shape (..., n)."""
-        return self.objective(X, y)(theta)[1]
-
-    def loss_and_grad(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
-        """``(loss, grad)`` with shapes (...) and (..., n)."""
-        return self.objective(X, y)(theta)
-
-    def _finite_logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Logits, or FloatingPointError (as the objective raises) when they overflow."""
-        with np.errstate(all="ignore"):
-            Z = self.logits(theta, X)
-        if not np.all(np.isfinite(Z)):
-            raise FloatingPointError(
-                "the logits are not finite: |θ| or |X| is too large for float64; "
-                "use smaller parameters (a smaller step or start) or rescale X"
-            )
-        return Z
-
-    def predict_proba(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Class probabilities, shape (..., N, K).
-
-        Raises
-        ------
-        FloatingPointError
-            The logits overflow float64 (the objective raises the same).
-        """
-        return softmax(self._finite_logits(theta, X), axis=-1)
-
-    def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Predicted class (argmax of the logits; ties go to the lower class), shape (..., N)."""
-        return np.argmax(self._finite_logits(theta, X), axis=-1)
-
-    def accuracy(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray | float:
-        """Fraction of correctly classified samples, shape (...)."""
-        X, y = check_Xy(X, y, self.n_classes)
-        acc = np.mean(self.predict(theta, X) == y, axis=-1)
-        return float(acc) if np.ndim(acc) == 0 else acc
+    def _rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._batched(rows)
 
 
-class SoftmaxLayer(ClassifierMethods):
+class SoftmaxLayer(Classifier):
     """A single linear layer with bias followed by softmax, trained with mean cross-entropy.
 
     Parameters
@@ -150,6 +169,8 @@ class SoftmaxLayer(ClassifierMethods):
     >>> model.n_params
     15
     """
+
+    objective_class = SoftmaxObjective
 
     def __init__(self, n_features: int, n_classes: int):
         for name, value, low in (("n_features", n_features, 1), ("n_classes", n_classes, 2)):
@@ -197,25 +218,7 @@ class SoftmaxLayer(ClassifierMethods):
             raise ValueError(f"need {d} feature names and {K} class names")
         return [f"W[{c}, {f}]" for c in class_names for f in feature_names] + [f"b[{c}]" for c in class_names]
 
-    # --------------------------------------------------------- the objective
-    def objective(self, X: ArrayLike, y: ArrayLike, ridge: float = 0.0) -> SoftmaxObjective:
-        """The training objective on fixed data as a callable ``fun(θ) -> (loss, grad)``.
-
-        Validates ``X`` and ``y`` once; use it inside loops (IHT, Monte Carlo).
-
-        Parameters
-        ----------
-        X : array_like, shape (N, d)
-        y : array_like of int, shape (N,)
-        ridge : float, default 0
-            Adds ``ridge/2 * ||θ||²`` to the loss.
-
-        Returns
-        -------
-        SoftmaxObjective
-        """
-        return SoftmaxObjective(self, X, y, ridge)
-
+    # ---------------------------------------------------------- predictions
     def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Logits, shape (..., N, K)."""
         W, b = self.unpack(theta)
@@ -223,137 +226,3 @@ class SoftmaxLayer(ClassifierMethods):
         if X.shape[1] != self.n_features:
             raise ValueError(f"X must have {self.n_features} columns, got {X.shape[1]}")
         return np.einsum("nd,...kd->...nk", X, W) + b[..., None, :]
-
-
-class ObjectiveMethods:
-    """Shared tail of every objective ``fun(θ) -> (loss, grad)``: ridge, checks, shapes."""
-
-    ridge: float
-
-    def _finish(self, theta: np.ndarray, theta2: np.ndarray, loss: np.ndarray, grad: np.ndarray):
-        """Add the ridge term, refuse non-finite results, restore θ's batch shape."""
-        if self.ridge:
-            loss = loss + 0.5 * self.ridge * np.einsum("bi,bi->b", theta2, theta2)
-            grad += self.ridge * theta2
-        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
-            raise FloatingPointError("the loss or its gradient is not finite: |θ| is too large for float64")
-        loss = loss.reshape(theta.shape[:-1])
-        return (float(loss) if loss.ndim == 0 else loss), grad.reshape(theta.shape)
-
-    def loss(self, theta: ArrayLike) -> np.ndarray | float:
-        """Loss only, shape (...)."""
-        return self(theta)[0]
-
-    def grad(self, theta: ArrayLike) -> np.ndarray:
-        """Gradient only, shape (..., n)."""
-        return self(theta)[1]
-
-
-class SoftmaxObjective(ObjectiveMethods):
-    """``fun(θ) -> (loss, grad)`` for a :class:`SoftmaxLayer` on fixed data.
-
-    Call it with θ of shape (..., n); it returns the mean cross-entropy (plus the
-    optional ridge term) of shape (...) and its gradient of shape (..., n).
-    ``.loss(θ)`` and ``.grad(θ)`` return one of the two.
-    """
-
-    def __init__(self, model: SoftmaxLayer, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
-        X, y = check_Xy(X, y, model.n_classes)
-        if X.shape[1] != model.n_features:
-            raise ValueError(f"X must have {model.n_features} columns (n_features), got {X.shape[1]}")
-        ridge = check_real(ridge, "ridge", low=0.0)
-        K, d = model.n_classes, model.n_features
-        N = X.shape[0]
-        self.model, self.ridge, self.n_samples = model, ridge, N
-        self.Xa = np.ascontiguousarray(np.hstack([X, np.ones((N, 1))]))  # (N, d+1)
-        self.XaT = np.ascontiguousarray(self.Xa.T)  # (d+1, N)
-        Y = np.zeros((K, N))
-        Y[y, np.arange(N)] = 1.0
-        C = Y @ self.Xa / N  # (K, d+1): the data term of the gradient
-        self.c = np.concatenate([C[:, :d].ravel(), C[:, d]])  # the same in θ layout, (n,)
-        self.Xa_over_N = self.Xa / N
-        # |logit_k| <= ||w~_k||_1 * x_max, and ||w~_k||_1 = (|θ| @ class_of)[k]
-        self.x_max = float(np.abs(self.Xa).max())
-        self.y = y
-        self.class_of = np.zeros((model.n_params, K))
-        self.class_of[np.arange(K * d), np.repeat(np.arange(K), d)] = 1.0
-        self.class_of[K * d + np.arange(K), np.arange(K)] = 1.0
-
-    def _augmented(self, theta2: np.ndarray) -> np.ndarray:
-        """(B, n) -> W~ of shape (K, B, d+1), the class axis first."""
-        K, d = self.model.n_classes, self.model.n_features
-        B = theta2.shape[0]
-        Wa = np.empty((K, B, d + 1))
-        Wa[:, :, :d] = theta2[:, : K * d].reshape(B, K, d).transpose(1, 0, 2)
-        Wa[:, :, d] = theta2[:, K * d :].T
-        return Wa
-
-    def _softmax_parts(self, Wa: np.ndarray, safe: bool):
-        """Exponentiated logits for W~ of shape (K, B, d+1).
-
-        Returns ``E`` (K, B, N) = exp(Z - shift), ``S`` (B, N) = Σ_k E and
-        ``lse`` (B, N) = log Σ_k exp(Z).  ``shift`` is 0 when ``safe`` (every |logit| is
-        provably below 300, so exp can neither overflow nor lose precision, and a pass
-        is saved) and the largest logit of each sample otherwise.
-        """
-        K, B, _ = Wa.shape
-        Z = (Wa.reshape(K * B, -1) @ self.XaT).reshape(K, B, -1)
-        shift = None
-        if not safe:
-            shift = Z.max(axis=0)
-            with np.errstate(invalid="ignore"):  # inf - inf for absurd θ; caught below
-                Z -= shift
-        E = np.exp(Z, out=Z)
-        S = E[0] + E[1]
-        for k in range(2, K):
-            S += E[k]
-        lse = np.log(S)
-        if shift is not None:
-            lse += shift
-        return E, S, lse
-
-    def _accurate_loss(self, Wa: np.ndarray) -> np.ndarray:
-        """Mean cross-entropy of shape (B,) without cancellation, for W~ of shape (K, B, d+1).
-
-        Per sample, log Σ_k exp(z_k) - z_y = m + log1p(Σ_{k ≠ k*} exp(D_k - m)) with
-        D = z - z_y and m = D_{k*} = max_k D >= 0: every term is computed to full relative
-        accuracy, so tiny losses of (nearly) separated data stay accurate and never negative.
-        """
-        K, B, _ = Wa.shape
-        Z = (Wa.reshape(K * B, -1) @ self.XaT).reshape(K, B, -1)
-        D = Z - np.take_along_axis(Z, np.broadcast_to(self.y, Z.shape[1:])[None], axis=0)
-        top = D.argmax(axis=0)[None]
-        m = np.take_along_axis(D, top, axis=0)[0]
-        E = np.exp(D - m)
-        np.put_along_axis(E, top, 0.0, axis=0)
-        return (m + np.log1p(E.sum(axis=0))).mean(axis=1)
-
-    def __call__(self, theta: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
-        """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
-        n = self.model.n_params
-        theta = check_theta(theta, n)
-        if theta.size == 0:  # an empty batch: nothing to compute
-            return np.zeros(theta.shape[:-1]), np.zeros(theta.shape)
-        with np.errstate(over="ignore", invalid="ignore"):  # absurd θ: FloatingPointError in _finish
-            return self._evaluate(theta, theta.reshape(-1, n))
-
-    def _evaluate(self, theta: np.ndarray, theta2: np.ndarray) -> tuple[np.ndarray | float, np.ndarray]:
-        """The body of :meth:`__call__` on a checked θ and its (B, n) view."""
-        model = self.model
-        K, d, n = model.n_classes, model.n_features, model.n_params
-        Wa = self._augmented(theta2)
-        logit_bound = (np.abs(theta2) @ self.class_of).max(axis=1, initial=0.0) * self.x_max  # (B,)
-        E, S, lse = self._softmax_parts(Wa, logit_bound.max(initial=0.0) < _SAFE_LOGIT)
-        _, B, N = E.shape
-        # mean_i log sum_k exp(z_ik)  -  mean_i z_(i, y_i);  the second term is <θ, c>.
-        loss = lse.sum(axis=1) * (1.0 / N) - (theta2 * self.c).sum(axis=1)  # rowwise: batch == single
-        small = loss < _CANCELLATION_RATIO * logit_bound
-        if small.any():  # nearly separated: the difference above has lost its digits
-            loss[small] = self._accurate_loss(Wa[:, small])
-        P = np.multiply(E, np.reciprocal(S, out=S), out=E)  # softmax, (K, B, N)
-        Ga = (P.reshape(K * B, N) @ self.Xa_over_N).reshape(K, B, d + 1)
-        grad = np.empty((B, n))
-        grad[:, : K * d] = Ga[:, :, :d].transpose(1, 0, 2).reshape(B, K * d)
-        grad[:, K * d :] = Ga[:, :, d].T
-        grad -= self.c
-        return self._finish(theta, theta2, loss, grad)

@@ -37,7 +37,45 @@ from .validation import (
     check_X,
 )
 
-__all__ = ["L2sEstimate", "estimate_l2s", "smoothness_bound", "restricted_smoothness_bound", "Quadratic"]
+__all__ = [
+    "L2sEstimate",
+    "gradient_ratio",
+    "estimate_l2s",
+    "smoothness_bound",
+    "restricted_smoothness_bound",
+    "Quadratic",
+]
+
+
+def gradient_ratio(fun: Callable, theta1: ArrayLike, theta2: ArrayLike) -> float | np.ndarray:
+    """``r = ‖∇f(θ₁) − ∇f(θ₂)‖ / ‖θ₁ − θ₂‖``: step 3 of Algorithm 4.1, for one pair (or a batch of pairs).
+
+    :func:`estimate_l2s` returns the largest of these ratios over ``n_monte`` random pairs of
+    s-sparse points (it computes them all from one batched evaluation; its ``ratios[m]`` is
+    ``gradient_ratio(fun, θ₁[m], θ₂[m])``).
+
+    Parameters
+    ----------
+    fun : callable
+        The gradient ``fun(θ) -> grad``, or an objective ``fun(θ) -> (loss, grad)``.
+    theta1, theta2 : array_like, shape (n,) or (B, n)
+        Two different points (or B pairs, one per row).
+
+    Returns
+    -------
+    float, or ndarray of shape (B,)
+    """
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, θ -> grad or (loss, grad), got {type(fun).__name__}")
+    theta1, theta2 = check_array(theta1, "theta1"), check_array(theta2, "theta2")
+    if theta1.shape != theta2.shape or theta1.ndim not in (1, 2):
+        raise ValueError(
+            f"theta1 and theta2 must have the same shape (n,) or (B, n), got {theta1.shape}, {theta2.shape}"
+        )
+    g1, g2 = _grad_of(fun, theta1), _grad_of(fun, theta2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # θ₁ = θ₂ gives inf or NaN, no warning
+        ratio = np.linalg.norm(g1 - g2, axis=-1) / np.linalg.norm(theta1 - theta2, axis=-1)
+    return float(ratio) if ratio.ndim == 0 else ratio
 
 
 @dataclass

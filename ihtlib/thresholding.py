@@ -27,7 +27,7 @@ def _check_v(v: ArrayLike) -> np.ndarray:
     v = check_array(v, "v", finite=False, allow_empty=True)
     if v.ndim == 0 or v.shape[-1] == 0:
         raise ValueError(f"v must have shape (..., n) with n >= 1, got shape {v.shape}")
-    if not np.all(np.isfinite(v)):
+    if not np.isfinite(v).all():
         raise ValueError("v contains NaN or infinite values; hard thresholding needs finite entries")
     return v
 
@@ -56,22 +56,17 @@ def hard_threshold(v: ArrayLike, s: int | ArrayLike) -> np.ndarray:
     n = v.shape[-1]
     s = check_s_per_row(s, n, v.shape[:-1])
     a = np.abs(v)
-    if np.ndim(s) == 0:
-        kth = np.partition(a, n - s, axis=-1)[..., n - s : n - s + 1]  # the s-th largest magnitude
-        s_total = s * (a.size // n)
+    if isinstance(s, int):  # t = |v|_(s), the s-th largest magnitude of each vector, shape (..., 1)
+        t, n_kept = np.partition(a, n - s, axis=-1)[..., n - s, None], s * (v.size // n)
     else:
         s = s[..., None]
-        kth = np.take_along_axis(np.sort(a, axis=-1), n - s, axis=-1)
-        s_total = int(s.sum())
-    keep = a >= kth
-    if np.count_nonzero(keep) != s_total:  # a tie at the threshold: lower indices first
-        keep = a > kth
-        tied = a == kth
-        need = s - np.count_nonzero(keep, axis=-1, keepdims=True)
-        keep |= tied & (np.cumsum(tied, axis=-1) <= need)
-    out = np.zeros_like(v)
-    np.copyto(out, v, where=keep)
-    return out
+        t, n_kept = np.take_along_axis(np.sort(a, axis=-1), n - s, axis=-1), int(s.sum())
+    keep = a >= t  # the s entries of largest magnitude ...
+    if np.count_nonzero(keep) != n_kept:  # ... unless some tie with |v|_(s): then the lower indices first
+        above, tied = a > t, a == t
+        room = s - np.count_nonzero(above, axis=-1, keepdims=True)
+        keep = above | (tied & (np.cumsum(tied, axis=-1) <= room))
+    return np.where(keep, v, 0.0)
 
 
 def hard_threshold_set(v: ArrayLike, s: int) -> list[np.ndarray]:

@@ -9,7 +9,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
@@ -52,19 +51,20 @@ def bound(iris):
 
 @pytest.fixture(scope="session")
 def planted():
-    """A sparse least-squares problem with a planted 3-sparse solution.
+    """Chapter 5's planted problem, ``il.planted_problem(80, 20, 3, seed=12345)``, as a dict.
 
-    f(θ) = ½ θᵀ (AᵀA/m) θ - (Aᵀy/m)ᵀ θ  with Gaussian A (m = 80 rows, n = 20 columns)
-    and y = A x*, so x* is the unique minimiser and the planted support is S*.
+    f(θ) = ‖Aθ − y‖²/(2m) + const with Gaussian A (m = 80 rows, n = 20 columns) and
+    y = A x*, so x* (3-sparse, planted values in [1, 2) in absolute value) is the unique
+    minimiser; keys ``fun, x_star, support, s, n, step, H, problem``.
     """
-    rng = np.random.default_rng(12345)
-    m, n = 80, 20
-    A = rng.normal(size=(m, n))
-    x_star = np.zeros(n)
-    S = np.array([2, 7, 15])
-    x_star[S] = np.array([1.5, -2.0, 1.0])
-    y = A @ x_star
-    H = A.T @ A / m
-    quad = il.Quadratic(H, A.T @ y / m)
-    step = 1.0 / float(np.linalg.eigvalsh(H)[-1])
-    return dict(fun=quad, x_star=x_star, support=tuple(int(i) for i in S), s=3, n=n, step=step, H=H)
+    problem = il.planted_problem(80, 20, 3, seed=12345)
+    return dict(
+        fun=problem.fun,
+        x_star=problem.theta_true,
+        support=problem.support,
+        s=3,
+        n=20,
+        step=problem.step,
+        H=problem.fun.A,
+        problem=problem,
+    )

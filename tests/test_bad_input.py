@@ -227,6 +227,17 @@ ok("Split", "Split from read-only data: finite, data untouched",
 ok("standardized_split", "X: huge finite 1e150 (variance fits) is standardised",
    lambda: il.standardized_split(XS * 1e150, YS, test_size=0.5), lambda r: np.isfinite(r.X_train).all())
 
+# planted_problem / PlantedProblem (issue 11, helper L4)
+int_family("planted_problem", "m", lambda v: il.planted_problem(v, 6, 2, seed=0), 1)
+int_family("planted_problem", "n", lambda v: il.planted_problem(8, v, 1, seed=0), 1)
+s_family("planted_problem", lambda v: il.planted_problem(8, 6, v, seed=0), 6)
+seed_family("planted_problem", lambda v: il.planted_problem(8, 6, 2, seed=v))
+err("planted_problem", "m, n: 10**6 x 10**6 (terabytes)", lambda: il.planted_problem(10**6, 10**6, 1), ValueError,
+    r"GB.*smaller m or n")
+ok("PlantedProblem", "support and step of a drawn problem",
+   lambda: il.planted_problem(8, 6, 2, seed=0),
+   lambda r: isinstance(r, il.PlantedProblem) and len(r.support) == 2 and r.step == 1 / r.L > 0)
+
 # ------------------------------------------------------------------------ models
 int_family("SoftmaxLayer", "n_features", lambda v: il.SoftmaxLayer(v, 3), 1, match_value=r"^n_features must be >= 1")
 int_family("SoftmaxLayer", "n_classes", lambda v: il.SoftmaxLayer(4, v), 2, match_value=r"^n_classes must be >= 2")
@@ -269,6 +280,12 @@ array_family("MLP", "theta", lambda v: MLP.loss(v, X, Y), MLP.init(3, seed=0), s
 real_family("MLP", "ridge", lambda v: MLP.objective(X, Y, ridge=v), low=0.0)
 err("MLP", "theta: logits overflow in predict_proba",
     lambda: MLP.predict_proba(np.linspace(-1, 1, MLP.n_params) * 1e308, X), FloatingPointError, r"logits")
+
+# mlp_loss_and_grad (issue 11, helper L4)
+_mlg = lambda **kw: il.mlp_loss_and_grad(**{"model": MLP, "theta": np.zeros(MLP.n_params), "X": X, "y": Y, **kw})  # noqa: E731
+array_family("mlp_loss_and_grad", "theta", lambda v: _mlg(theta=v), MLP.init(3, seed=0), shape_bad=np.zeros(14))
+array_family("mlp_loss_and_grad", "X", lambda v: _mlg(X=v), X, shape_bad=X[:, :3])
+err("mlp_loss_and_grad", "y: labels out of range", lambda: _mlg(y=Y + 1), ValueError, r"labels in y must lie in")
 
 # ------------------------------------------------------------------ thresholding
 array_family("hard_threshold", "v", lambda v: il.hard_threshold(v, 1), np.array([1.0, -3.0, 2.0]),
@@ -339,6 +356,32 @@ err("random_sparse_init", "law: 'cauchy'", lambda: il.random_sparse_init(8, 2, l
 err("random_sparse_init", "size: 10**12 (terabytes)", lambda: il.random_sparse_init(8, 2, size=10**12), ValueError,
     r"would need .* GB")
 
+# iht_step and iht_loop: the literal update and loop of Algorithm 5.1 (issue 11)
+_step = lambda **kw: il.iht_step(**{"fun": FUN, "theta": TH, "s": 3, "step": 0.5, **kw})  # noqa: E731
+err("iht_step", "fun: not callable", lambda: _step(fun=3), TypeError, r"^fun must be callable")
+err("iht_step", "fun: wrong gradient shape", lambda: _step(fun=lambda t: (0.0, np.zeros(3))), ValueError,
+    r"^fun\(θ\) must return a gradient of shape \(15,\)")
+err("iht_step", "fun: NaN gradient", lambda: _step(fun=lambda t: (0.0, np.full_like(t, np.nan))), ValueError,
+    r"^the gradient fun\(θ\)\[1\] contains NaN")
+array_family("iht_step", "theta", lambda v: _step(theta=v), TH, shape_bad=np.zeros((2, 2, 15)))
+s_family("iht_step", lambda v: _step(s=v), N)
+step_family("iht_step", lambda v: _step(step=v))
+err("iht_step", "step: wrong length", lambda: _step(theta=np.zeros((2, 15)), step=[0.1, 0.2, 0.3]), ValueError,
+    r"^step must be a scalar or have one entry per run")
+ok("iht_step", "per-row s and step", lambda: _step(theta=np.zeros((2, 15)), s=np.array([1, 2]), step=[0.1, 0.2]),
+   lambda r: list(np.count_nonzero(r, axis=1)) == [1, 2])
+_loop = lambda **kw: il.iht_loop(**{"fun": FUN, "theta0": TH, "s": 3, "step": 0.5, "max_iter": 3, **kw})  # noqa: E731
+err("iht_loop", "fun: not callable", lambda: _loop(fun=None), TypeError, r"^fun must be callable")
+array_family("iht_loop", "theta0", lambda v: _loop(theta0=v), TH, shape_bad=np.zeros((2, 15)))
+err("iht_loop", "theta0: more than s nonzeros", lambda: _loop(theta0=np.ones(15)), ValueError,
+    r"^theta0 has 15 nonzeros, more than s=3")
+s_family("iht_loop", lambda v: _loop(s=v), N)
+step_family("iht_loop", lambda v: _loop(step=v))
+int_family("iht_loop", "max_iter", lambda v: _loop(max_iter=v), 1)
+real_family("iht_loop", "tol", lambda v: _loop(tol=v), low=0.0)
+ok("iht_loop", "step far too large: taken anyway, the losses grow (no safeguard)",
+   lambda: il.iht_loop(QUAD, np.array([1.0, 0, 0, 0]), 1, 5.0, max_iter=5), lambda r: np.all(np.diff(r[1]) > 0))
+
 _hts = lambda **kw: il.ht_stability(**{"fun": QUAD, "theta": np.array([1.0, 0, 0, 0]), "s": 1, "step": 0.5, **kw})  # noqa: E731
 err("ht_stability", "fun: not callable", lambda: _hts(fun=None), TypeError, r"^fun must be callable")
 array_family("ht_stability", "theta", lambda v: _hts(theta=v), np.array([1.0, 0, 0, 0]),
@@ -376,6 +419,12 @@ err("L2sEstimate", "step of a linear objective (L̂ = 0)",
     r"L̂2s is 0.0.*not a step")
 ok("L2sEstimate", "step = 1/value otherwise", lambda: EST.step, lambda r: r == 1.0 / EST.value)
 
+_ratio = lambda **kw: il.gradient_ratio(**{"fun": FUN, "theta1": TH, "theta2": np.zeros(N), **kw})  # noqa: E731
+array_family("gradient_ratio", "theta1", lambda v: _ratio(theta1=v), TH, shape_bad=np.zeros(3))
+array_family("gradient_ratio", "theta2", lambda v: _ratio(theta2=v), np.zeros(N), shape_bad=np.zeros((2, 2, N)))
+err("gradient_ratio", "fun: not callable", lambda: _ratio(fun=1.0), TypeError, r"^fun must be callable")
+err("gradient_ratio", "fun: wrong gradient shape", lambda: _ratio(fun=lambda t: t[:3]), ValueError, r"for θ of shape")
+ok("gradient_ratio", "theta1 == theta2: inf or NaN, not an error", lambda: _ratio(theta2=TH), lambda r: not r < np.inf)
 array_family("smoothness_bound", "X", il.smoothness_bound, X, shape_bad=np.ones(4))
 err("smoothness_bound", "X: huge finite 1e200", lambda: il.smoothness_bound(X * 1e200), ValueError,
     r"^X is too large")
@@ -434,6 +483,19 @@ array_family("train_dense", "theta0", lambda v: _dense(theta0=v), np.zeros(N), e
 step_family("train_dense", lambda v: _dense(step=v), none_ok=True)
 int_family("train_dense", "max_iter", lambda v: _dense(max_iter=v), 1)
 err("train_dense", "MLP without a step", lambda: il.train_dense(MLP, X, Y), ValueError, r"pass a step for MLP")
+
+# sweep_starts (issue 11, helper L4)
+_is_model_error("sweep_starts", lambda v: il.sweep_starts(v, 3, 2))
+s_family("sweep_starts", lambda v: il.sweep_starts(MODEL, v, 2), N)
+int_family("sweep_starts", "n_starts", lambda v: il.sweep_starts(MODEL, 3, v), 1)
+seed_family("sweep_starts", lambda v: il.sweep_starts(MODEL, 3, 2, seed=v))
+err("sweep_starts", "init: not callable", lambda: il.sweep_starts(MODEL, 3, 2, init=5), TypeError,
+    r"^init must be callable")
+err("sweep_starts", "init: wrong shape", lambda: il.sweep_starts(MODEL, 3, 2, init=lambda s, size, seed: np.zeros(3)),
+    ValueError, r"^init\(s, size, seed\) must be 2-D")
+ok("sweep_starts", "the sweep's starts: max_iter=1 is one IHT step from them",
+   lambda: (il.sweep_starts(MODEL, 3, 2, seed=0), _sweep(step=0.5, max_iter=1)),
+   lambda r: np.allclose(il.iht(FUN, r[0], 3, 0.5, max_iter=1).theta, np.stack(r[1].theta), rtol=1e-12))
 
 table_family("summarize_sweep", il.summarize_sweep)
 err("summarize_sweep", "columns: unknown", lambda: il.summarize_sweep(TABLE, ["nope"]), ValueError,

@@ -109,6 +109,27 @@ def test_standardized_split_generic_data_and_default_names():
     np.testing.assert_allclose(sp.X_test, (X[i_te] - X[i_tr].mean(axis=0)) / X[i_tr].std(axis=0), atol=1e-10)
 
 
+# ---------------------------------------------------------- documented loader shapes
+@pytest.mark.parametrize(
+    "name,n_train,n_test,d,K",
+    [("wine", 142, 36, 13, 3), ("breast_cancer", 455, 114, 30, 2), ("digits", 1437, 360, 64, 10)],
+)
+def test_loaders_documented_shapes(name, n_train, n_test, d, K):
+    sp = il.load_split(name)
+    assert sp.X_train.shape == (n_train, d) and sp.X_test.shape == (n_test, d)
+    assert sp.y_train.shape == (n_train,) and sp.y_test.shape == (n_test,)
+    assert sp.n_features == d and sp.n_classes == K and len(sp.feature_names) == d
+    assert set(np.unique(sp.y_train)) == set(range(K))
+    np.testing.assert_allclose(sp.X_train.mean(axis=0), 0.0, atol=1e-12)
+    assert il.SoftmaxLayer(d, K).n_params == K * d + K
+
+
+def test_digits_feature_names():
+    sp = il.load_split("digits")
+    assert sp.feature_names[0] == "pixel (0, 0)" and sp.feature_names[63] == "pixel (7, 7)"
+    assert sp.class_names == [str(k) for k in range(10)]
+
+
 # --------------------------------------------------------------------------- errors
 def test_error_mismatched_lengths():
     X = np.zeros((10, 2))
@@ -205,3 +226,33 @@ def test_every_bundled_dataset(name):
     np.testing.assert_array_equal(sp.std[const_cols], 1.0)
     np.testing.assert_array_equal(sp.X_train[:, const_cols], 0.0)
     assert set(np.unique(sp.y_train)) == set(range(K))
+
+
+# ------------------------------------------------------------------ planted problem
+def test_planted_problem_is_a_least_squares_problem_with_a_known_solution():
+    p = il.planted_problem(30, 12, 4, seed=5)
+    m, n = p.A.shape
+    assert (m, n) == (30, 12) and p.y.shape == (30,) and p.theta_true.shape == (12,)
+    assert len(p.support) == 4 and il.support(p.theta_true) == p.support
+    on = p.theta_true[list(p.support)]
+    assert np.all((np.abs(on) >= 1.0) & (np.abs(on) < 2.0))  # ±(1 + U): no entry near 0
+    np.testing.assert_allclose(p.y, p.A @ p.theta_true, rtol=1e-14)
+    # f(θ) = ‖Aθ − y‖²/(2m) − ‖y‖²/(2m) at random points, and θ_true is stationary
+    theta = np.random.default_rng(0).normal(size=(5, n))
+    expected = (np.sum((theta @ p.A.T - p.y) ** 2, axis=1) - p.y @ p.y) / (2 * m)
+    np.testing.assert_allclose(p.fun(theta)[0], expected, rtol=1e-10)
+    assert np.abs(p.fun(p.theta_true)[1]).max() < 1e-12
+    assert p.L == pytest.approx(np.linalg.norm(p.A, 2) ** 2 / m, rel=1e-10) and p.step == 1.0 / p.L
+
+
+def test_planted_problem_draws_like_chapter_5():
+    """One generator shared by a loop gives new problems; chapter 5's draw (seed 1) plants (6, 54, 57, 61, 78)."""
+    rng = np.random.default_rng(1)
+    first = il.planted_problem(80, 100, 5, rng)
+    assert first.support == (6, 54, 57, 61, 78) and round(first.L, 2) == 4.16
+    second = il.planted_problem(80, 100, 5, rng)
+    assert not np.array_equal(first.A, second.A)
+    again = il.planted_problem(80, 100, 5, seed=1)
+    np.testing.assert_array_equal(again.theta_true, first.theta_true)
+    res = il.iht(first.fun, np.zeros(100), 5, first.step, max_iter=1000)
+    assert res.status == "converged" and il.support(res.theta) == first.support

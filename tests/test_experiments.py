@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 import ihtlib as il
+from ihtlib.fast.sweep import BLOCK, iht_in_blocks
 
 COLUMNS = [
     "s",
@@ -69,12 +70,27 @@ def test_sweep_values(sweep, model, iris, fun):
     np.testing.assert_array_equal(sub.support_locked, rep.support_locked)
 
 
-def test_sweep_starts_from_documented_seed(model, iris, fun):
-    """Starts at level s use default_rng([seed, s]): a sweep with max_iter = 1 is one IHT step from them."""
-    table = il.sparsity_sweep(model, iris, [3], n_starts=4, step=0.5, max_iter=1, seed=9)
-    theta0 = il.random_sparse_init(15, 3, size=4, seed=[9, 3])
-    expected = il.iht(fun, theta0, 3, 0.5, max_iter=1)
-    np.testing.assert_allclose(np.stack(table.theta.to_list()), expected.theta, rtol=1e-12)
+def test_sweep_starts_are_the_starts_of_the_table_rows(model, iris, fun):
+    """Row (s, start=r) of a sweep starts at sweep_starts(model, s, n_starts, seed)[r]: max_iter = 1 is one step."""
+    table = il.sparsity_sweep(model, iris, [3, 7], n_starts=4, step=0.5, max_iter=1, seed=9)
+    for s in (3, 7):
+        starts = il.sweep_starts(model, s, 4, seed=9)
+        assert starts.shape == (4, 15) and np.all(np.count_nonzero(starts, axis=1) == s)
+        rows = table[table.s == s].sort_values("start")
+        expected = il.iht(fun, starts, s, 0.5, max_iter=1).theta
+        np.testing.assert_allclose(np.stack(rows.theta.to_list()), expected, rtol=1e-12)
+    # the levels draw independent starts, and another seed other starts
+    assert not np.array_equal(il.sweep_starts(model, 3, 4, seed=9), il.sweep_starts(model, 3, 4, seed=8))
+
+
+def test_sweep_starts_with_an_init_and_a_seed_sequence():
+    net = il.MLP([4, 5, 3])
+    split = il.load_iris_split()
+    table = il.sparsity_sweep(net, split, [6], n_starts=3, step=0.2, max_iter=1, seed=[4, 2], init=net.init)
+    starts = il.sweep_starts(net, 6, 3, seed=[4, 2], init=net.init)
+    np.testing.assert_array_equal(starts, net.init(6, size=3, seed=[4, 2, 6]))  # the documented seeding
+    fun = net.objective(split.X_train, split.y_train)
+    np.testing.assert_allclose(np.stack(table.theta.to_list()), il.iht(fun, starts, 6, 0.2, max_iter=1).theta)
 
 
 def test_sweep_reproducible(sweep, model, iris):
@@ -85,14 +101,38 @@ def test_sweep_reproducible(sweep, model, iris):
     assert not np.array_equal(np.stack(sweep.theta.to_list()), np.stack(other.theta.to_list()))
 
 
-def test_sweep_does_not_depend_on_n_jobs(sweep, model, iris):
-    serial = il.sparsity_sweep(model, iris, [5, 2], n_starts=5, max_iter=200, seed=0, n_monte=200, n_jobs=1)
-    threaded = il.sparsity_sweep(model, iris, [5, 2], n_starts=5, max_iter=200, seed=0, n_monte=200, n_jobs=3)
-    pd.testing.assert_frame_equal(serial.drop(columns="theta"), threaded.drop(columns="theta"))
-    assert list(serial.s) == [5] * 5 + [2] * 5  # rows in the order of s_values
-    # and the level-5 rows equal those of the (default-threaded) fixture sweep
-    a = sweep[sweep.s == 5].drop(columns="theta").reset_index(drop=True)
-    pd.testing.assert_frame_equal(serial[serial.s == 5].drop(columns="theta").reset_index(drop=True), a)
+def test_threaded_sweep_with_more_runs_than_one_block(model, iris, fun):
+    """150 runs are two blocks of the fast layer: serial, threaded and one plain IHT call agree."""
+    assert 2 * 75 > BLOCK
+    kw = dict(n_starts=75, step=0.6, max_iter=150, seed=3)
+    serial = il.sparsity_sweep(model, iris, [5, 2], n_jobs=1, **kw)
+    threaded = il.sparsity_sweep(model, iris, [5, 2], n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(serial.drop(columns="theta"), threaded.drop(columns="theta"), check_exact=True)
+    assert list(serial.s) == [5] * 75 + [2] * 75  # rows in the order of s_values
+    starts = np.concatenate([il.sweep_starts(model, s, 75, seed=3) for s in (5, 2)])
+    plain = il.iht(fun, starts, np.repeat([5, 2], 75), 0.6, max_iter=150)
+    np.testing.assert_allclose(np.stack(serial.theta.to_list()), plain.theta, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(serial.n_iter, plain.n_iter)
+    np.testing.assert_array_equal(serial.status, plain.status)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 3])
+def test_blocks_agree_with_one_iht_call(model, iris, n_jobs):
+    """The fast layer (blocks on threads) against one batched IHT call: per-run s, per-run steps, diverging runs."""
+    fun = model.objective(iris.X_train, iris.y_train, ridge=0.1)  # the ridge lets some runs converge
+    rng = np.random.default_rng(11)
+    R = 2 * BLOCK + 37
+    s = rng.integers(1, 16, size=R)
+    theta0 = np.stack([il.random_sparse_init(15, int(k), seed=rng) for k in s])
+    step = rng.choice([0.3, 1.0, 40.0], size=R)  # γ = 40 makes runs diverge
+    blocks = iht_in_blocks(fun, theta0, s, step, max_iter=100, tol=1e-6, n_jobs=n_jobs)
+    one = il.iht(fun, theta0, s, step, max_iter=100, tol=1e-6)
+    assert {"converged", "max_iter", "diverged"} <= set(one.status)
+    np.testing.assert_allclose(blocks.theta, one.theta, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(blocks.losses, one.losses, rtol=1e-12)
+    for name in ("n_iter", "status", "support_changed_at", "monotone", "s", "step"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(one, name))
+    assert blocks.message == one.message
 
 
 def test_sweep_with_bound_step_is_monotone(model, iris, bound):

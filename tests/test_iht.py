@@ -149,6 +149,52 @@ def test_per_run_steps(fun, bound):
     np.testing.assert_allclose(res.step, [1.0 / bound, 1e3 / bound])
 
 
+# ---------------------------------------------------------- iht_step and iht_loop
+def test_iht_step_is_the_formula_row_by_row(fun, bound):
+    """θ⁺ = H_s(θ − γ∇f(θ)) for a batch with one s and one γ per row, and for one row alone."""
+    s, step = np.array([1, 4, 15]), np.array([0.5, 1.0, 2.0]) / bound
+    theta = il.hard_threshold(il.random_sparse_init(15, 15, size=3, seed=2), s)
+    batch = il.iht_step(fun, theta, s, step)
+    for i in range(3):
+        by_hand = il.hard_threshold(theta[i] - step[i] * fun.grad(theta[i]), int(s[i]))
+        np.testing.assert_allclose(batch[i], by_hand, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(il.iht_step(fun, theta[i], int(s[i]), step[i]), by_hand, rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(np.count_nonzero(batch, axis=1), s)
+
+
+def test_iht_loop_returns_what_chapter_5_draws(fun, bound):
+    """The iterates θ⁰…θ^T satisfy the recursion, the losses are f at them; one call of max_iter=1 per step agrees."""
+    theta0, s, step = il.random_sparse_init(15, 5, seed=0), 5, 1.0 / bound
+    thetas, losses = il.iht_loop(fun, theta0, s, step, max_iter=30, tol=0.0)
+    assert thetas.shape == (31, 15) and losses.shape == (31,)
+    np.testing.assert_array_equal(thetas[0], theta0)
+    for k in range(30):
+        np.testing.assert_allclose(thetas[k + 1], il.iht_step(fun, thetas[k], s, step), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(losses, [fun.loss(t) for t in thetas], rtol=1e-13)
+    theta = theta0  # the chapter's old way: il.iht with max_iter=1, fed back
+    for _ in range(30):
+        theta = il.iht(fun, theta, s, step, max_iter=1).theta
+    np.testing.assert_allclose(theta, thetas[-1], rtol=1e-12, atol=1e-14)
+
+
+def test_iht_loop_stops_at_the_tolerance(planted):
+    f, n, s, step = planted["fun"], planted["n"], planted["s"], planted["step"]
+    thetas, losses = il.iht_loop(f, np.zeros(n), s, step, max_iter=3000, tol=1e-10)
+    steps = np.abs(np.diff(thetas, axis=0)).max(axis=1)
+    assert steps[-1] <= 1e-10 < steps[:-1].min()  # it stopped at the first step below tol, not before
+    np.testing.assert_allclose(thetas[-1], planted["x_star"], atol=1e-7)
+    assert len(thetas) < 3001 and np.all(np.diff(losses) <= TINY)
+
+
+def test_iht_step_names_what_is_not_finite():
+    q = il.Quadratic(np.eye(3), np.ones(3))
+    with pytest.raises(ValueError, match=r"^the gradient step θ − γ∇f\(θ\) overflowed"):
+        with np.errstate(over="ignore"):
+            il.iht_step(q, np.array([1e308, 0.0, 0.0]), 1, 1e10)
+    with pytest.raises(ValueError, match=r"^theta contains NaN"):
+        il.iht_step(q, np.array([np.nan, 0.0, 0.0]), 1, 0.5)
+
+
 # ------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("s", [2.0, True, "3"])
 def test_error_s_type(fun, s):
@@ -272,7 +318,8 @@ def test_ht_stable_at_converged_planted_point(planted):
     assert rep.is_ht_stable is True and rep.is_fixed_point is True and rep.support_locked is True
     assert rep.is_ht_unstable is False and rep.is_stationary is True
     assert rep.margin > 0 and rep.grad_norm_support <= 1e-6
-    np.testing.assert_allclose(rep.min_abs_support, 1.0, atol=1e-6)  # smallest planted |x*_j|
+    smallest = np.abs(planted["x_star"][list(planted["support"])]).min()
+    np.testing.assert_allclose(rep.min_abs_support, smallest, atol=1e-6)  # M_s = smallest planted |x*_j|
 
 
 def test_ht_unstable_at_random_sparse_point(fun, bound):

@@ -1,7 +1,8 @@
-"""ihtlib.mlp.MLP: layout, backpropagation, batching, initialisation, errors, IHT on it; data loaders."""
+"""ihtlib.mlp.MLP: layout, backpropagation, batching, initialisation, errors, IHT on it."""
 
 import numpy as np
 import pytest
+from finite_differences import fd_gradient, relative_error
 
 import ihtlib as il
 from ihtlib.mlp import MLP
@@ -13,37 +14,6 @@ def small():
     split = il.load_iris_split()
     model = MLP([4, 5, 3])
     return split, model, model.objective(split.X_train, split.y_train)
-
-
-def _central_fd(fun, theta, eps=1e-6):
-    n = theta.size
-    out = np.empty(n)
-    for i in range(n):
-        e = np.zeros(n)
-        e[i] = eps
-        out[i] = (fun(theta + e)[0] - fun(theta - e)[0]) / (2 * eps)
-    return out
-
-
-# ----------------------------------------------------------------------------- data loaders
-@pytest.mark.parametrize(
-    "name,n_train,n_test,d,K",
-    [("wine", 142, 36, 13, 3), ("breast_cancer", 455, 114, 30, 2), ("digits", 1437, 360, 64, 10)],
-)
-def test_loaders_documented_shapes(name, n_train, n_test, d, K):
-    sp = il.load_split(name)
-    assert sp.X_train.shape == (n_train, d) and sp.X_test.shape == (n_test, d)
-    assert sp.y_train.shape == (n_train,) and sp.y_test.shape == (n_test,)
-    assert sp.n_features == d and sp.n_classes == K and len(sp.feature_names) == d
-    assert set(np.unique(sp.y_train)) == set(range(K))
-    np.testing.assert_allclose(sp.X_train.mean(axis=0), 0.0, atol=1e-12)
-    assert il.SoftmaxLayer(d, K).n_params == K * d + K
-
-
-def test_digits_feature_names():
-    sp = il.load_split("digits")
-    assert sp.feature_names[0] == "pixel (0, 0)" and sp.feature_names[63] == "pixel (7, 7)"
-    assert sp.class_names == [str(k) for k in range(10)]
 
 
 # ----------------------------------------------------------------------------- layout
@@ -95,7 +65,36 @@ def test_gradient_matches_central_finite_differences(small, activation):
     fun = m.objective(split.X_train, split.y_train)
     theta = m.init(m.n_params, seed=1)
     theta[m.is_bias()] = np.random.default_rng(2).normal(scale=0.3, size=m.is_bias().sum())
-    np.testing.assert_allclose(fun(theta)[1], _central_fd(fun, theta), atol=1e-8)
+    assert relative_error(fun(theta)[1], fd_gradient(fun.loss, theta)) < 1e-7
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_literal_backpropagation_matches_finite_differences(small, activation):
+    split, _, _ = small
+    m = MLP([4, 5, 3], activation=activation)
+    theta = np.random.default_rng(12).normal(scale=0.7, size=m.n_params)
+    loss_of = lambda th: il.mlp_loss_and_grad(m, th, split.X_train, split.y_train)[0]  # noqa: E731
+    assert (
+        relative_error(il.mlp_loss_and_grad(m, theta, split.X_train, split.y_train)[1], fd_gradient(loss_of, theta))
+        < 1e-7
+    )
+
+
+def test_batched_objective_agrees_with_the_literal_backpropagation():
+    """ihtlib.fast.mlp (B networks unit-first) against mlp_loss_and_grad row by row, random networks and data."""
+    rng = np.random.default_rng(13)
+    for trial in range(12):
+        sizes = [int(rng.integers(1, 6)) for _ in range(int(rng.integers(1, 4)))] + [int(rng.integers(2, 5))]
+        m = MLP(sizes, activation=("tanh", "relu")[trial % 2])
+        N = int(rng.integers(1, 30))
+        X, y = rng.normal(size=(N, sizes[0])), rng.integers(0, sizes[-1], N)
+        thetas = rng.normal(scale=rng.choice([0.1, 1.0, 3.0]), size=(int(rng.integers(1, 5)), m.n_params))
+        thetas[rng.random(thetas.shape) < 0.5] = 0.0  # sparse rows, as IHT feeds them
+        loss, grad = m.objective(X, y)(thetas)
+        for b, theta in enumerate(thetas):
+            one_loss, one_grad = il.mlp_loss_and_grad(m, theta, X, y)
+            assert loss[b] == pytest.approx(one_loss, rel=1e-12, abs=1e-14)
+            np.testing.assert_allclose(grad[b], one_grad, rtol=1e-10, atol=1e-13)
 
 
 def test_gradient_three_layers_and_ridge():
@@ -105,8 +104,21 @@ def test_gradient_three_layers_and_ridge():
     fun = m.objective(X, y, ridge=0.1)
     theta = rng.normal(size=m.n_params)
     loss, grad = fun(theta)
-    np.testing.assert_allclose(grad, _central_fd(fun, theta), atol=1e-8)
+    assert relative_error(grad, fd_gradient(fun.loss, theta)) < 1e-7
     assert loss == pytest.approx(m.loss(theta, X, y) + 0.05 * theta @ theta, rel=1e-12)
+
+
+def test_loss_is_the_cross_entropy_of_predict_proba(small):
+    """The batched loss is −mean log p_y of predict_proba, and stays finite where some p_y underflows to 0."""
+    split, m, fun = small
+    T = m.init(20, size=3, seed=8) * np.array([[1.0], [30.0], [300.0]])
+    P = m.predict_proba(T, split.X_train)  # (3, N, K)
+    with np.errstate(divide="ignore"):  # p_y = 0 for some sample of the third network: log 0 = -inf
+        expected = -np.log(P[:, np.arange(len(split.y_train)), split.y_train]).mean(axis=1)
+    finite = np.isfinite(expected)
+    assert finite[:2].all()
+    np.testing.assert_allclose(fun(T)[0][finite], expected[finite], rtol=1e-10)
+    assert np.isfinite(fun(T)[0]).all()  # even where some p_y underflows to 0
 
 
 def test_loss_at_zero_is_log_K(small):

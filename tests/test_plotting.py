@@ -149,17 +149,17 @@ def test_plot_escape_one_point_and_given_axes():
 
 
 @pytest.mark.parametrize(
-    "eps, distance, labels",
+    "eps, distance, labels, match",
     [
-        ([1e-1, 1e-2], np.ones((3, 2)), None),  # 3 distances of starts, 2 eps
-        ([1e-1, 0.0], np.ones((2, 2)), None),  # eps must be > 0
-        ([1e-1, 1e-2], -np.ones((2, 2)), None),  # distances are >= 0
-        ([1e-1, 1e-2], np.full((2, 2), np.nan), None),
-        ([1e-1, 1e-2], np.ones((2, 2, 2)), ["only one"]),
+        ([1e-1, 1e-2], np.ones((3, 2)), None, r"^eps must have shape \(E,\) and distance"),  # 3 rows for 2 eps
+        ([1e-1, 0.0], np.ones((2, 2)), None, r"^eps must be finite and > 0"),
+        ([1e-1, 1e-2], -np.ones((2, 2)), None, r"distance finite and >= 0"),
+        ([1e-1, 1e-2], np.full((2, 2), np.nan), None, r"^distance contains 4 NaN"),
+        ([1e-1, 1e-2], np.ones((2, 2, 2)), ["only one"], r"^1 labels for 2 points"),
     ],
 )
-def test_plot_escape_rejects_bad_input(eps, distance, labels):
-    with pytest.raises(ValueError):
+def test_plot_escape_rejects_bad_input(eps, distance, labels, match):
+    with pytest.raises(ValueError, match=match):
         plot_escape(eps, distance, labels=labels)
 
 

@@ -195,3 +195,23 @@ def test_quadratic_errors():
         il.Quadratic(np.diag([1.0, -1.0]))
     with pytest.raises(ValueError, match=r"^b must have shape \(2,\)"):
         il.Quadratic(np.eye(2), np.ones(3))
+
+
+def test_estimate_is_the_largest_gradient_ratio_of_its_pairs(fun):
+    """Algorithm 4.1 literally: pair m is rows m and n_monte + m of one draw, r_m = gradient_ratio of that pair."""
+    n_monte, s = 200, 4
+    est = il.estimate_l2s(fun, 15, s, n_monte=n_monte, seed=3)
+    points = il.random_sparse_init(15, s, size=2 * n_monte, seed=3)
+    one_by_one = [il.gradient_ratio(fun, points[m], points[n_monte + m]) for m in range(n_monte)]
+    np.testing.assert_allclose(est.ratios, one_by_one, rtol=1e-12)
+    assert est.value == max(est.ratios)
+    np.testing.assert_allclose(il.gradient_ratio(fun, points[:n_monte], points[n_monte:]), est.ratios, rtol=1e-12)
+
+
+def test_gradient_ratio_of_a_quadratic_is_the_norm_of_a_times_d():
+    """For f = ½θᵀAθ the ratio is ‖A d‖ / ‖d‖ with d = θ₁ − θ₂ (one pair, exact)."""
+    q = il.Quadratic(np.diag([1.0, 2.0, 3.0]))
+    assert il.gradient_ratio(q, np.array([0.0, 0.0, 1.0]), np.zeros(3)) == 3.0
+    assert il.gradient_ratio(q, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])) == pytest.approx(np.sqrt(2.5))
+    with pytest.raises(ValueError, match=r"^theta1 and theta2 must"):
+        il.gradient_ratio(q, np.zeros(3), np.zeros(2))

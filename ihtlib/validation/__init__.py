@@ -17,6 +17,7 @@ The checks live in three short files; import them from here:
                                    ``check_s``, ``check_s_per_row``
 ``ihtlib.validation.arrays``       ``check_array``, ``check_X``, ``check_Xy``, ``check_theta``
 ``ihtlib.validation.limits``       ``check_seed``, ``seeded_batch``, ``seed_entropy``, ``check_budget``,
+                                   ``check_callable`` (functions passed in: ``fun``, ``init``),
                                    ``check_combinations`` (guards before hours of work or GBs of
                                    memory: ``MAX_BYTES``, ``MAX_PROBLEMS``), ``check_levels``,
                                    ``check_model``, ``check_split``, ``check_table``
@@ -32,6 +33,7 @@ from .limits import (
     MAX_BYTES,
     MAX_PROBLEMS,
     check_budget,
+    check_callable,
     check_combinations,
     check_levels,
     check_model,
@@ -48,6 +50,7 @@ __all__ = [
     "MAX_PROBLEMS",
     "check_array",
     "check_budget",
+    "check_callable",
     "check_combinations",
     "check_integer",
     "check_levels",

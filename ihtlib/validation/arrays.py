@@ -66,15 +66,23 @@ def check_array(
     return arr
 
 
-def check_X(X: ArrayLike, name: str = "X") -> np.ndarray:
+def check_X(X: ArrayLike, name: str = "X", n_features: int | None = None) -> np.ndarray:
     """Return ``X`` as a finite float64 matrix of shape (N, d), or raise.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    name : str, default "X"
+    n_features : int, optional
+        If given, d must equal it (the model's number of inputs).
 
     Raises
     ------
     TypeError
         Not real numbers.
     ValueError
-        If ``X`` is not 2-D, is empty, or holds NaN or infinite values.
+        If ``X`` is not 2-D, is empty, has other than ``n_features`` columns, or holds NaN
+        or infinite values.
     """
     X = check_array(X, name, finite=False, allow_empty=True)
     if X.ndim != 2:
@@ -86,10 +94,14 @@ def check_X(X: ArrayLike, name: str = "X") -> np.ndarray:
     if not np.all(np.isfinite(X)):
         bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} must have {n_features} columns (n_features), got {X.shape[1]}")
     return X
 
 
-def check_Xy(X: ArrayLike, y: ArrayLike, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def check_Xy(
+    X: ArrayLike, y: ArrayLike, n_classes: int | None = None, n_features: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Validate a feature matrix and its labels.
 
     Parameters
@@ -98,6 +110,8 @@ def check_Xy(X: ArrayLike, y: ArrayLike, n_classes: int | None = None) -> tuple[
     y : array_like of int, shape (N,)
     n_classes : int, optional
         If given, labels must lie in ``0 … n_classes-1``.
+    n_features : int, optional
+        If given, X must have that many columns.
 
     Returns
     -------
@@ -109,7 +123,7 @@ def check_Xy(X: ArrayLike, y: ArrayLike, n_classes: int | None = None) -> tuple[
     ValueError
         Mismatched lengths, non-finite X, non-integer labels or labels out of range.
     """
-    X = check_X(X)
+    X = check_X(X, n_features=n_features)
     try:
         y = np.asarray(y)
     except (TypeError, ValueError) as err:

@@ -139,6 +139,18 @@ def seed_entropy(seed: object) -> list[int]:
     return [check_integer(seed, "seed", low=0)]
 
 
+def check_callable(value: object, name: str, signature: str) -> None:
+    """Refuse anything that cannot be called, naming the expected ``signature``.
+
+    Raises
+    ------
+    TypeError
+        ``"<name> must be callable, <signature>, got <type>"``.
+    """
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, {signature}, got {type(value).__name__}")
+
+
 def check_model(model: object) -> None:
     """Refuse anything that is not a model (no ``objective`` or ``n_params``)."""
     if not (hasattr(model, "objective") and hasattr(model, "n_params")):

@@ -1,0 +1,111 @@
+"""The MLP's batched forward and backward pass: B networks at once, unit-first (B, units, N).
+
+Must agree with: :func:`ihtlib.mlp.mlp_loss_and_grad`, the literal backpropagation of one
+network, sample-first like the chapter's formulas.  Agreement test:
+``tests/test_mlp.py::test_batched_objective_agrees_with_the_literal_backpropagation``.
+
+How it is fast: activations are stored unit-first, ``(B, units, N)``.  The first layer of all B
+networks is **one** matrix product ``(B·h_1, d) @ (d, N)`` with the shared data; every later
+layer is one stacked product ``np.matmul`` over the B networks; the backward pass mirrors it
+and works in place where it can, the softmax included (the in-place form of
+:func:`ihtlib.model.softmax`, which the literal function uses: about 5 % of a call at B = 20).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..model import ObjectiveMethods
+from ..validation import check_real, check_theta, check_Xy
+
+__all__ = ["MLPObjective", "forward"]
+
+
+def _activate(Z: np.ndarray, activation: str) -> np.ndarray:
+    """σ(Z) in place."""
+    if activation == "tanh":
+        return np.tanh(Z, out=Z)
+    return np.maximum(Z, 0.0, out=Z)
+
+
+def _activation_slope(A: np.ndarray, activation: str) -> np.ndarray:
+    """σ'(z) from the activation a = σ(z): 1 - a² for tanh, [a > 0] for relu."""
+    if activation == "tanh":
+        out = np.multiply(A, A)
+        return np.subtract(1.0, out, out=out)
+    return (A > 0).astype(np.float64)
+
+
+def forward(model: object, theta_rows: np.ndarray, X: np.ndarray, XT: np.ndarray | None = None) -> list[np.ndarray]:
+    """Activations ``[a_1, …, a_{L-1}, z_L]`` of an :class:`ihtlib.MLP` for θ of shape (B, n), each (B, units, N)."""
+    B, N = theta_rows.shape[0], X.shape[0]
+    XT = np.ascontiguousarray(X.T) if XT is None else XT
+    out = []
+    A = None
+    for li, ((w, b), fi, fo) in enumerate(zip(model.layer_slices(), model.sizes[:-1], model.sizes[1:], strict=True)):
+        W = theta_rows[:, w].reshape(B, fo, fi)
+        if li == 0:  # one product for all B networks: (B·fo, d) @ (d, N)
+            Z = (W.reshape(B * fo, fi) @ XT).reshape(B, fo, N)
+        else:
+            Z = np.matmul(W, A)
+        Z += theta_rows[:, b][:, :, None]
+        if li < model.n_layers - 1:
+            A = _activate(Z, model.activation)
+            out.append(A)
+        else:
+            out.append(Z)
+    return out
+
+
+class MLPObjective(ObjectiveMethods):
+    """``fun(θ) -> (loss, grad)`` for an :class:`ihtlib.MLP` on fixed data, batched.
+
+    Call it with θ of shape (..., n); it returns the mean cross-entropy (plus the optional
+    ridge term) of shape (...) and its gradient of shape (..., n), by backpropagation.
+    ``.loss(θ)`` and ``.grad(θ)`` return one of the two.
+    """
+
+    def __init__(self, model: object, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
+        X, y = check_Xy(X, y, model.n_classes, model.n_features)
+        ridge = check_real(ridge, "ridge", low=0.0)
+        N = X.shape[0]
+        self.model, self.ridge, self.n_samples = model, ridge, N
+        self.X = np.ascontiguousarray(X)
+        self.XT = np.ascontiguousarray(X.T)
+        self.y = y
+        self.Y = np.zeros((model.n_classes, N))
+        self.Y[y, np.arange(N)] = 1.0
+
+    def __call__(self, theta: ArrayLike):
+        """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
+        model = self.model
+        n = model.n_params
+        theta = check_theta(theta, n)
+        theta_rows = np.ascontiguousarray(theta.reshape(-1, n))
+        B, N = theta_rows.shape[0], self.n_samples
+        acts = forward(model, theta_rows, self.X, self.XT)
+        Z = acts[-1]  # (B, K, N) logits
+        # ihtlib.model.softmax computed in place (Z is not needed again): shift by the largest
+        # logit of each sample, exponentiate, normalise; the loss is log Σ_k exp − the true logit
+        Z -= Z.max(axis=1, keepdims=True)
+        shifted_true = np.einsum("bkn,kn->b", Z, self.Y)  # Σ_i (z_iy_i − max_k z_ik)
+        E = np.exp(Z, out=Z)
+        S = E.sum(axis=1, keepdims=True)  # (B, 1, N), >= 1
+        loss = (np.log(S).sum(axis=(1, 2)) - shifted_true) / N
+        P = np.divide(E, S, out=E)  # (B, K, N)
+        delta = np.multiply(np.subtract(P, self.Y, out=P), 1.0 / N, out=P)  # ∂loss/∂z_L = (P − Y)/N
+        grad = np.empty((B, n))
+        for li in range(model.n_layers - 1, -1, -1):
+            w, b = model.layer_slices()[li]
+            fi, fo = model.sizes[li], model.sizes[li + 1]
+            grad[:, b] = delta.sum(axis=2)
+            if li == 0:  # one product for all B networks: (B·fo, N) @ (N, d)
+                grad[:, w] = (delta.reshape(B * fo, N) @ self.X).reshape(B, fo * fi)
+            else:
+                A = acts[li - 1]  # (B, fi, N)
+                grad[:, w] = np.matmul(delta, A.transpose(0, 2, 1)).reshape(B, fo * fi)
+                W = theta_rows[:, w].reshape(B, fo, fi)
+                delta = np.matmul(W.transpose(0, 2, 1), delta)
+                delta *= _activation_slope(A, model.activation)
+        return self._finish(theta, theta_rows, loss, grad)
