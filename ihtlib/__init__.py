@@ -18,6 +18,7 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
+``ihtlib.book_files``     finding the book's chapters, writing their figures and tables as files
 ``ihtlib.validation``     the checks every public function shares (clear errors)
 ``ihtlib.fast``           the speed layer: batched, compacted, threaded; tested against the literal versions
 ========================  ===================================================
