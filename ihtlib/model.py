@@ -47,11 +47,9 @@ __all__ = [
     "SoftmaxObjective",
     "cross_entropy_loss_and_grad",
     "softmax",
-    # re-exported: the base classes (ihtlib.classifier), their old names, the θ check
+    # re-exported: the base classes (ihtlib.classifier), the θ check
     "Classifier",
     "Objective",
-    "ClassifierMethods",
-    "ObjectiveMethods",
     "check_theta",
 ]
 
@@ -114,11 +112,6 @@ def cross_entropy_loss_and_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray)
     R = (P - np.eye(K)[y]) / N  # ∂f/∂z_ik = (p_ik − [y_i = k]) / N: (N, K)
     grad_W, grad_b = R.T @ X, R.sum(axis=0)  # Σ_i r_i x_iᵀ (K, d) and Σ_i r_i (K,)
     return float(loss), np.concatenate([grad_W.ravel(), grad_b])
-
-
-# The names ihtlib.mlp imported before issue 11; kept until it imports Classifier and Objective.
-ClassifierMethods = Classifier
-ObjectiveMethods = Objective
 
 
 class SoftmaxObjective(Objective):
