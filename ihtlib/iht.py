@@ -30,6 +30,7 @@ from .thresholding import hard_threshold
 from .validation import (
     check_array,
     check_budget,
+    check_callable,
     check_integer,
     check_real,
     check_s,
@@ -61,8 +62,7 @@ def iht_step(fun: Callable, theta: ArrayLike, s: int | ArrayLike, step: ArrayLik
     ndarray, shape of theta
         θ^{k+1}; at a tie the lower index is kept (:func:`~ihtlib.hard_threshold`).
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "fun(θ) -> (loss, grad)")
     theta = check_array(theta, "theta", ndim=(1, 2), finite=False)  # s is checked by hard_threshold
     gamma = check_step(step, None if theta.ndim == 1 else theta.shape[0])[..., None]  # one γ per row
     grad = np.asarray(fun(theta)[1], dtype=np.float64)
@@ -230,8 +230,7 @@ def iht(
     """
     from .fast.iht_batch import iht_batch  # the fast layer imports iht_step and IHTResult from here
 
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "fun(θ) -> (loss, grad)")
     thetas, s = _check_starts(theta0, s, "theta0", batch=True)
     B = thetas.shape[0]
     if np.ndim(theta0) == 1 and np.ndim(s) != 0:

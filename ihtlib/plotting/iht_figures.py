@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from ..iht import iht
 from ..stability import ht_stability
-from ..validation import check_array, check_integer, check_step
+from ..validation import check_array, check_callable, check_integer, check_step
 
 __all__ = ["plot_iht_path", "plot_fixed_point_band"]
 
@@ -68,8 +68,7 @@ def plot_iht_path(
         (numbered dots), each gradient step θ^k → v^k = θ^k - γ∇f(θ^k) (dashed arrow, v^k a
         cross) and each projection v^k → θ^{k+1} onto the nearer axis (dotted).
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "fun(θ) -> (loss, grad)")
     starts = check_array(theta0, "theta0", ndim=(1, 2))
     starts = np.atleast_2d(starts)
     if starts.shape[1] != 2:
@@ -156,8 +155,7 @@ def plot_fixed_point_band(
         A stationary point is a fixed point of IHT exactly when every off-support bar
         stays inside the band.
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "fun(θ) -> (loss, grad)")
     points = np.atleast_2d(check_array(theta, "theta", ndim=(1, 2)))
     P, n = points.shape
     report = ht_stability(fun, points, s, step)
