@@ -26,7 +26,7 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .iht import random_sparse_init
+from .thresholding import random_sparse_init
 from .validation import (
     check_array,
     check_budget,
