@@ -58,7 +58,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .classifier import Classifier
+from .classifier import Classifier, feature_and_class_names
 from .fast.mlp import MLPObjective, forward
 from .mlp_init import sparse_glorot_init
 from .model import softmax
@@ -256,10 +256,7 @@ class MLP(Classifier):
             For ``MLP([d, K])`` the names equal :meth:`SoftmaxLayer.param_names` with ``W1``/``b1``.
         """
         d, K = self.n_features, self.n_classes
-        feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
-        class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
-        if len(feature_names) != d or len(class_names) != K:
-            raise ValueError(f"need {d} feature names and {K} class names")
+        feature_names, class_names = feature_and_class_names(feature_names, class_names, d, K)
         units = [feature_names]
         units += [[f"h{li}.{i}" for i in range(h)] for li, h in enumerate(self.sizes[1:-1], start=1)]
         units += [class_names]

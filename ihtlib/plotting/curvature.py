@@ -159,20 +159,11 @@ def plot_restricted_curvature(
 
     ax = axes[1]
     ks = np.array(levels)
-    ax.plot(
-        ks,
-        [table[k][0] for k in levels],
-        "s-",
-        color="C0",
-        label=r"$L^{\mathrm{val}}_{2s} = \max_T \lambda_{\max}(H_{TT})$",
-    )
-    ax.plot(
-        ks,
-        [table[k][1] for k in levels],
-        "^:",
-        color="C1",
-        label=r"$L^{\mathrm{grad}}_{2s} = \max_T \sigma_{\max}(H_{:,T})$",
-    )
+    for i, style, color, label in (
+        (0, "s-", "C0", r"$L^{\mathrm{val}}_{2s} = \max_T \lambda_{\max}(H_{TT})$"),
+        (1, "^:", "C1", r"$L^{\mathrm{grad}}_{2s} = \max_T \sigma_{\max}(H_{:,T})$"),
+    ):
+        ax.plot(ks, [table[k][i] for k in levels], style, color=color, label=label)
     ax.axhline(lam_max, color="k", ls="--", lw=1, label=r"global $\lambda_{\max}(H)$")
     ax.axvspan(s - 0.3, s + 0.3, color="C0", alpha=0.1, lw=0)
     ax.set_xticks(ks)

@@ -24,6 +24,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from ..classifier import feature_and_class_names
 from ..experiments import summarize_sweep
 from ..model import SoftmaxLayer
 from ..rss import L2sEstimate
@@ -196,10 +197,7 @@ def plot_weights(
     W, b = model.unpack(theta)
     M = np.hstack([W, b[:, None]])
     K, d = W.shape
-    feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
-    class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
-    if len(feature_names) != d or len(class_names) != K:
-        raise ValueError(f"need {d} feature names and {K} class names, got {len(feature_names)} and {len(class_names)}")
+    feature_names, class_names = feature_and_class_names(feature_names, class_names, d, K)
     fig, ax = _axes(ax, (1.1 * (d + 1) + 1.5, 0.7 * K + 1.2))
     vmax = max(float(np.abs(M).max()), 1e-12)
     shown = np.ma.masked_where(M == 0, M)
