@@ -8,8 +8,8 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.data``           bundled data sets, stratified split, z-scoring; ``planted_problem``
 ``ihtlib.model``          ``SoftmaxLayer``: linear layer + softmax + cross-entropy
 ``ihtlib.mlp``            ``MLP``: the same interface for several layers; ``mlp_loss_and_grad``
-``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``
-``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``, ``random_sparse_init``
+``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``, ``random_sparse_init``
+``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``
 ``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
 ``ihtlib.rss``            ``gradient_ratio`` (one pair), ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``sweep_starts``, ``train_dense``
@@ -18,6 +18,7 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
+``ihtlib.book_files``     finding the book's chapters, writing their figures and tables as files
 ``ihtlib.validation``     the checks every public function shares (clear errors)
 ``ihtlib.fast``           the speed layer: batched, compacted, threaded; tested against the literal versions
 ========================  ===================================================
@@ -39,7 +40,7 @@ from .exhaustive import (
     softmax_hessian,
 )
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, sweep_starts, train_dense
-from .iht import IHTResult, iht, iht_loop, iht_step, random_sparse_init
+from .iht import IHTResult, iht, iht_loop, iht_step
 from .mlp import MLP, mlp_loss_and_grad
 from .model import SoftmaxLayer
 from .plotting import (
@@ -54,7 +55,7 @@ from .plotting import (
 )
 from .rss import L2sEstimate, Quadratic, estimate_l2s, gradient_ratio, restricted_smoothness_bound, smoothness_bound
 from .stability import STABILITY_TOL, StabilityReport, ht_stability
-from .thresholding import hard_threshold, hard_threshold_set, support
+from .thresholding import hard_threshold, hard_threshold_set, random_sparse_init, support
 
 __version__ = "0.1.0"
 

@@ -10,13 +10,14 @@ results and restores the batch shape around a subclass's computation on (B, n) r
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .validation import check_theta, check_Xy
 
-__all__ = ["Classifier", "Objective"]
+__all__ = ["Classifier", "Objective", "feature_and_class_names"]
 
 
 class Classifier(ABC):
@@ -145,3 +146,21 @@ class Objective:
     def grad(self, theta: ArrayLike) -> np.ndarray:
         """Gradient only, shape (..., n)."""
         return self(theta)[1]
+
+
+def feature_and_class_names(
+    feature_names: Sequence[str] | None, class_names: Sequence[str] | None, n_features: int, n_classes: int
+) -> tuple[list[str], list[str]]:
+    """The names of the d inputs and the K classes: the given ones, or ``x0, x1, …`` and ``0, 1, …``.
+
+    Raises
+    ------
+    ValueError
+        When the given lists do not have d and K entries.
+    """
+    d, K = n_features, n_classes
+    feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
+    class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
+    if len(feature_names) != d or len(class_names) != K:
+        raise ValueError(f"need {d} feature names and {K} class names, got {len(feature_names)} and {len(class_names)}")
+    return feature_names, class_names

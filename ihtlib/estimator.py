@@ -29,9 +29,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .iht import iht, random_sparse_init
+from .iht import iht
 from .model import SoftmaxLayer, softmax
 from .rss import estimate_l2s, smoothness_bound
+from .thresholding import random_sparse_init
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data

@@ -17,9 +17,10 @@ from numpy.typing import ArrayLike
 
 from .data import Split
 from .fast.sweep import iht_in_blocks
-from .iht import STABILITY_TOL, IHTResult, ht_stability, iht, random_sparse_init
+from .iht import STABILITY_TOL, IHTResult, ht_stability, iht
 from .model import SoftmaxLayer
 from .rss import estimate_l2s, smoothness_bound
+from .thresholding import random_sparse_init
 from .validation import (
     check_array,
     check_budget,

@@ -19,24 +19,21 @@ the lower index, so every function here is deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .stability import STABILITY_TOL, StabilityReport, ht_stability  # noqa: F401  (their old home)
-from .thresholding import hard_threshold
+from .thresholding import hard_threshold, random_sparse_init  # random_sparse_init: its old home
 from .validation import (
     check_array,
-    check_budget,
+    check_callable,
     check_integer,
-    check_real,
-    check_s,
     check_s_per_row,
     check_step,
     check_tol,
-    seeded_batch,
 )
 
 __all__ = ["IHTResult", "iht", "iht_loop", "iht_step", "random_sparse_init"]
@@ -61,8 +58,7 @@ def iht_step(fun: Callable, theta: ArrayLike, s: int | ArrayLike, step: ArrayLik
     ndarray, shape of theta
         θ^{k+1}; at a tie the lower index is kept (:func:`~ihtlib.hard_threshold`).
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "fun(θ) -> (loss, grad)")
     theta = check_array(theta, "theta", ndim=(1, 2), finite=False)  # s is checked by hard_threshold
     gamma = check_step(step, None if theta.ndim == 1 else theta.shape[0])[..., None]  # one γ per row
     grad = np.asarray(fun(theta)[1], dtype=np.float64)
@@ -230,8 +226,7 @@ def iht(
     """
     from .fast.iht_batch import iht_batch  # the fast layer imports iht_step and IHTResult from here
 
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "fun(θ) -> (loss, grad)")
     thetas, s = _check_starts(theta0, s, "theta0", batch=True)
     B = thetas.shape[0]
     if np.ndim(theta0) == 1 and np.ndim(s) != 0:
@@ -265,50 +260,3 @@ def _check_starts(theta0: ArrayLike, s: int | ArrayLike, name: str, batch: bool)
             f"IHT starts from an s-sparse point: pass hard_threshold({name}, s) or random_sparse_init(n, s) instead"
         )
     return (np.array(thetas) if batch else theta0), s
-
-
-def random_sparse_init(
-    n: int,
-    s: int,
-    size: int | None = None,
-    seed: int | Sequence[int] | np.random.Generator | None = None,
-    scale: float = 1.0,
-    law: str = "normal",
-) -> np.ndarray:
-    """Random s-sparse vectors: a uniformly random support of size s, random values on it.
-
-    Parameters
-    ----------
-    n : int
-        Length of each vector.
-    s : int, 1 <= s <= n
-        Number of nonzeros.
-    size : int, optional
-        Number of vectors B. ``None`` returns one vector of shape (n,).
-    seed : int, sequence of int or numpy Generator, optional
-        Seed for ``numpy.random.default_rng``.
-    scale : float, default 1
-        Standard deviation (``law="normal"``) or half-width (``law="uniform"``).
-    law : {"normal", "uniform"}
-        Distribution of the nonzero values: N(0, scale²) or U(-scale, scale).
-
-    Returns
-    -------
-    ndarray, shape (n,) or (size, n)
-        Exactly s nonzeros per vector (almost surely).
-    """
-    n = check_integer(n, "n", low=1)
-    s = check_s(s, n)
-    if law not in ("normal", "uniform"):
-        raise ValueError(f"law must be 'normal' or 'uniform', got {law!r}")
-    scale = check_real(scale, "scale", low=0.0, low_open=True)
-    rng, B = seeded_batch(seed, size)
-    check_budget(B * n, f"random_sparse_init of {B} vectors of length {n}", "pass a smaller size or n")
-    idx = np.argsort(rng.random((B, n)), axis=1)[:, :s]
-    if law == "normal":
-        values = rng.normal(0.0, scale, (B, s))
-    else:
-        values = rng.uniform(-scale, scale, (B, s))
-    out = np.zeros((B, n))
-    np.put_along_axis(out, idx, values, axis=1)
-    return out[0] if size is None else out

@@ -58,9 +58,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .classifier import Classifier, feature_and_class_names
 from .fast.mlp import MLPObjective, forward
 from .mlp_init import sparse_glorot_init
-from .model import ClassifierMethods, softmax
+from .model import softmax
 from .validation import (
     check_array,
     check_integer,
@@ -119,7 +120,7 @@ _SIGMA = {
 }
 
 
-class MLP(ClassifierMethods):
+class MLP(Classifier):
     """A fully connected network with ``tanh`` (or ``relu``) hidden layers, softmax and cross-entropy.
 
     Parameters
@@ -147,6 +148,10 @@ class MLP(ClassifierMethods):
     >>> MLP([4, 3]).n_params      # = SoftmaxLayer(4, 3).n_params
     15
     """
+
+    #: What :meth:`objective` builds: batched backpropagation (:mod:`ihtlib.fast.mlp`), the same
+    #: numbers as :func:`mlp_loss_and_grad` row by row; ``ridge`` adds ``ridge/2 * ||θ||²``.
+    objective_class = MLPObjective
 
     def __init__(self, sizes: Sequence[int], activation: str = "tanh"):
         try:
@@ -251,10 +256,7 @@ class MLP(ClassifierMethods):
             For ``MLP([d, K])`` the names equal :meth:`SoftmaxLayer.param_names` with ``W1``/``b1``.
         """
         d, K = self.n_features, self.n_classes
-        feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
-        class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
-        if len(feature_names) != d or len(class_names) != K:
-            raise ValueError(f"need {d} feature names and {K} class names")
+        feature_names, class_names = feature_and_class_names(feature_names, class_names, d, K)
         units = [feature_names]
         units += [[f"h{li}.{i}" for i in range(h)] for li, h in enumerate(self.sizes[1:-1], start=1)]
         units += [class_names]
@@ -285,15 +287,7 @@ class MLP(ClassifierMethods):
         """
         return sparse_glorot_init(self, s, size, seed, bias_scale)
 
-    # --------------------------------------------------------- the objective
-    def objective(self, X: ArrayLike, y: ArrayLike, ridge: float = 0.0) -> MLPObjective:
-        """The training objective ``fun(θ) -> (loss, grad)`` on fixed data, as :meth:`SoftmaxLayer.objective`.
-
-        Returns an :class:`ihtlib.fast.mlp.MLPObjective` (batched backpropagation, the same
-        numbers as :func:`mlp_loss_and_grad` row by row); ``ridge`` adds ``ridge/2 * ||θ||²``.
-        """
-        return MLPObjective(self, X, y, ridge)
-
+    # ---------------------------------------------------------- predictions
     def logits(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Logits (pre-softmax outputs), shape (..., N, K)."""
         theta = check_theta(theta, self.n_params)

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .classifier import Classifier, Objective
+from .classifier import Classifier, Objective, feature_and_class_names
 from .fast.objective import BatchedCrossEntropy
 from .validation import check_array, check_integer, check_real, check_theta, check_X, check_Xy
 
@@ -47,11 +47,9 @@ __all__ = [
     "SoftmaxObjective",
     "cross_entropy_loss_and_grad",
     "softmax",
-    # re-exported: the base classes (ihtlib.classifier), their old names, the θ check
+    # re-exported: the base classes (ihtlib.classifier), the θ check
     "Classifier",
     "Objective",
-    "ClassifierMethods",
-    "ObjectiveMethods",
     "check_theta",
 ]
 
@@ -114,11 +112,6 @@ def cross_entropy_loss_and_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray)
     R = (P - np.eye(K)[y]) / N  # ∂f/∂z_ik = (p_ik − [y_i = k]) / N: (N, K)
     grad_W, grad_b = R.T @ X, R.sum(axis=0)  # Σ_i r_i x_iᵀ (K, d) and Σ_i r_i (K,)
     return float(loss), np.concatenate([grad_W.ravel(), grad_b])
-
-
-# The names ihtlib.mlp imported before issue 11; kept until it imports Classifier and Objective.
-ClassifierMethods = Classifier
-ObjectiveMethods = Objective
 
 
 class SoftmaxObjective(Objective):
@@ -212,10 +205,7 @@ class SoftmaxLayer(Classifier):
             ``"W[class, feature]"`` for the weights (row-major), then ``"b[class]"``.
         """
         K, d = self.n_classes, self.n_features
-        feature_names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(d)]
-        class_names = list(class_names) if class_names is not None else [str(k) for k in range(K)]
-        if len(feature_names) != d or len(class_names) != K:
-            raise ValueError(f"need {d} feature names and {K} class names")
+        feature_names, class_names = feature_and_class_names(feature_names, class_names, d, K)
         return [f"W[{c}, {f}]" for c in class_names for f in feature_names] + [f"b[{c}]" for c in class_names]
 
     # ---------------------------------------------------------- predictions

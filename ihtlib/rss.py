@@ -26,10 +26,11 @@ from itertools import combinations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .iht import random_sparse_init
+from .thresholding import random_sparse_init
 from .validation import (
     check_array,
     check_budget,
+    check_callable,
     check_combinations,
     check_integer,
     check_s,
@@ -65,8 +66,7 @@ def gradient_ratio(fun: Callable, theta1: ArrayLike, theta2: ArrayLike) -> float
     -------
     float, or ndarray of shape (B,)
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, θ -> grad or (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "θ -> grad or (loss, grad)")
     theta1, theta2 = check_array(theta1, "theta1"), check_array(theta2, "theta2")
     if theta1.shape != theta2.shape or theta1.ndim not in (1, 2):
         raise ValueError(
@@ -169,8 +169,7 @@ def estimate_l2s(
         ``value`` is a lower bound on L2s^grad, the gradient-form constant over s-sparse
         pairs; it is not a bound on L2s^val in either direction.
     """
-    if not callable(grad_fn):
-        raise TypeError(f"grad_fn must be callable, θ of shape (B, n) -> gradient (B, n), got {type(grad_fn).__name__}")
+    check_callable(grad_fn, "grad_fn", "θ of shape (B, n) -> gradient (B, n)")
     n_params = check_integer(n_params, "n_params", low=1)
     s = check_s(s, n_params)
     n_monte = check_integer(n_monte, "n_monte", low=1)

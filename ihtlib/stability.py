@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import check_array, check_s_per_row, check_step, check_tol
+from .validation import check_array, check_callable, check_s_per_row, check_step, check_tol
 
 __all__ = ["STABILITY_TOL", "StabilityReport", "ht_stability"]
 
@@ -120,8 +120,7 @@ def ht_stability(
     TypeError
         ``s`` not an integer, ``step`` not a number.
     """
-    if not callable(fun):
-        raise TypeError(f"fun must be callable, fun(θ) -> grad or (loss, grad), got {type(fun).__name__}")
+    check_callable(fun, "fun", "fun(θ) -> grad or (loss, grad)")
     theta = check_array(theta, "theta", finite=False, allow_empty=True)
     if theta.ndim not in (1, 2) or theta.shape[-1] == 0 or theta.size == 0:
         raise ValueError(f"theta must have shape (n,) or (B, n) with n, B >= 1, got {theta.shape}")

@@ -1,4 +1,4 @@
-"""Hard thresholding: the projection onto the s-sparse vectors.
+"""Hard thresholding: the projection onto the s-sparse vectors (chapter 2), and random s-sparse vectors.
 
 ``H_s(v) = argmin_{‖y‖₀ ≤ s} ‖y - v‖₂`` keeps the s entries of largest magnitude
 and zeroes the rest.  When the s-th and (s+1)-th largest magnitudes are equal the
@@ -9,18 +9,40 @@ Tie rule
 --------
 Among entries of equal magnitude, the one with the **lower index** is kept.  So
 ``hard_threshold([1, -3, 1], 2)`` is ``[1, -3, 0]``.
+
+Random points of the same set, :func:`random_sparse_init` (a uniformly random support of
+size s, random values on it), are the starts of IHT (chapter 5) and the Monte Carlo samples
+of the estimate of L2s (chapter 4).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import MAX_PROBLEMS, check_array, check_combinations, check_s, check_s_per_row
+from .validation import (
+    MAX_PROBLEMS,
+    check_array,
+    check_budget,
+    check_combinations,
+    check_integer,
+    check_real,
+    check_s,
+    check_s_per_row,
+    seeded_batch,
+)
 
-__all__ = ["check_s", "check_s_per_row", "hard_threshold", "hard_threshold_set", "support"]  # check_*: re-exported
+__all__ = [
+    "check_s",
+    "check_s_per_row",
+    "hard_threshold",
+    "hard_threshold_set",
+    "support",
+    "random_sparse_init",
+]  # check_*: re-exported
 
 
 def _check_v(v: ArrayLike) -> np.ndarray:
@@ -140,3 +162,50 @@ def support(v: ArrayLike) -> tuple[int, ...] | list[tuple[int, ...]]:
     if v.ndim == 2:
         return [tuple(int(i) for i in np.flatnonzero(row)) for row in v]
     raise ValueError(f"support takes shape (n,) or (B, n), got shape {v.shape}")
+
+
+def random_sparse_init(
+    n: int,
+    s: int,
+    size: int | None = None,
+    seed: int | Sequence[int] | np.random.Generator | None = None,
+    scale: float = 1.0,
+    law: str = "normal",
+) -> np.ndarray:
+    """Random s-sparse vectors: a uniformly random support of size s, random values on it.
+
+    Parameters
+    ----------
+    n : int
+        Length of each vector.
+    s : int, 1 <= s <= n
+        Number of nonzeros.
+    size : int, optional
+        Number of vectors B. ``None`` returns one vector of shape (n,).
+    seed : int, sequence of int or numpy Generator, optional
+        Seed for ``numpy.random.default_rng``.
+    scale : float, default 1
+        Standard deviation (``law="normal"``) or half-width (``law="uniform"``).
+    law : {"normal", "uniform"}
+        Distribution of the nonzero values: N(0, scale²) or U(-scale, scale).
+
+    Returns
+    -------
+    ndarray, shape (n,) or (size, n)
+        Exactly s nonzeros per vector (almost surely).
+    """
+    n = check_integer(n, "n", low=1)
+    s = check_s(s, n)
+    if law not in ("normal", "uniform"):
+        raise ValueError(f"law must be 'normal' or 'uniform', got {law!r}")
+    scale = check_real(scale, "scale", low=0.0, low_open=True)
+    rng, B = seeded_batch(seed, size)
+    check_budget(B * n, f"random_sparse_init of {B} vectors of length {n}", "pass a smaller size or n")
+    idx = np.argsort(rng.random((B, n)), axis=1)[:, :s]
+    if law == "normal":
+        values = rng.normal(0.0, scale, (B, s))
+    else:
+        values = rng.uniform(-scale, scale, (B, s))
+    out = np.zeros((B, n))
+    np.put_along_axis(out, idx, values, axis=1)
+    return out[0] if size is None else out

@@ -99,16 +99,24 @@ def test_mixed_support_sizes_and_empty_support(iris, model):
     assert fit.converged.all()
 
 
-@pytest.mark.parametrize("s, err", [(0, ValueError), (16, ValueError), (2.0, TypeError), (True, TypeError)])
-def test_bad_s(iris, model, s, err):
-    with pytest.raises(err):
+@pytest.mark.parametrize(
+    "s, err, message",
+    [
+        (0, ValueError, r"^s must satisfy 1 <= s <= n=15, got s=0"),
+        (16, ValueError, r"^s must satisfy 1 <= s <= n=15, got s=16"),
+        (2.0, TypeError, r"^s must be an integer .* got 2\.0 of type float"),
+        (True, TypeError, r"^s must be an integer .* got True of type bool"),
+    ],
+)
+def test_bad_s(iris, model, s, err, message):
+    with pytest.raises(err, match=message):
         best_subset(model, iris.X_train, iris.y_train, s)
 
 
 def test_bad_ridge_and_levels(iris, model):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^ridge must be a finite real number and >= 0, got ridge=-1\.0"):
         best_subset(model, iris.X_train, iris.y_train, 1, ridge=-1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^s_values is empty"):
         best_subset_path(model, iris.X_train, iris.y_train, [])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^s_values has repeated levels: \[2, 2\]"):
         best_subset_path(model, iris.X_train, iris.y_train, [2, 2])

@@ -47,7 +47,8 @@ def test_estimate_never_exceeds_bounds_on_iris(fun, iris, bound, s, law, scale):
 
 
 def test_estimate_typical_values_on_iris(fun):
-    """The digest's sanity numbers: ≈0.6–0.7 for N(0,1) values, ≈0.3 for N(0,5²) (n_monte = 1000)."""
+    """Chapter 4's numbers ("The sampling law and scale change the answer"): ≈0.6–0.7 for N(0,1) values,
+    smaller for N(0,5²) (n_monte = 1000)."""
     small = il.estimate_l2s(fun, 15, 5, n_monte=1000, seed=0, scale=1.0).value
     large = il.estimate_l2s(fun, 15, 5, n_monte=1000, seed=0, scale=5.0).value
     assert 0.45 < small < 0.9
@@ -86,7 +87,7 @@ def test_smoothness_bound_value(iris):
     Xa = np.hstack([iris.X_train, np.ones((120, 1))])
     expected = 0.5 * np.linalg.eigvalsh(Xa.T @ Xa / 120)[-1]
     assert il.smoothness_bound(iris.X_train) == pytest.approx(expected, rel=1e-12)
-    assert il.smoothness_bound(iris.X_train) == pytest.approx(1.45, abs=0.01)  # theory digest §3
+    assert il.smoothness_bound(iris.X_train) == pytest.approx(1.45, abs=0.01)  # chapter 3 prints 1.4543
 
 
 @pytest.mark.parametrize("s", range(1, 8))

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..model import ObjectiveMethods
-from ..validation import check_real, check_theta, check_Xy
+from ..classifier import Objective
+from ..validation import check_real, check_Xy
 
 __all__ = ["MLPObjective", "forward"]
 
@@ -58,12 +58,14 @@ def forward(model: object, theta_rows: np.ndarray, X: np.ndarray, XT: np.ndarray
     return out
 
 
-class MLPObjective(ObjectiveMethods):
+class MLPObjective(Objective):
     """``fun(θ) -> (loss, grad)`` for an :class:`ihtlib.MLP` on fixed data, batched.
 
     Call it with θ of shape (..., n); it returns the mean cross-entropy (plus the optional
     ridge term) of shape (...) and its gradient of shape (..., n), by backpropagation.
-    ``.loss(θ)`` and ``.grad(θ)`` return one of the two.
+    ``.loss(θ)`` and ``.grad(θ)`` return one of the two.  :class:`ihtlib.classifier.Objective`
+    checks θ, adds the ridge term, refuses non-finite results and restores the batch shape;
+    this class computes the plain loss and gradient of a (B, n) batch in :meth:`_rows`.
     """
 
     def __init__(self, model: object, X: ArrayLike, y: ArrayLike, ridge: float = 0.0):
@@ -77,12 +79,11 @@ class MLPObjective(ObjectiveMethods):
         self.Y = np.zeros((model.n_classes, N))
         self.Y[y, np.arange(N)] = 1.0
 
-    def __call__(self, theta: ArrayLike):
-        """Loss of shape (...) and gradient of shape (..., n) at θ of shape (..., n)."""
+    def _rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Loss (B,) and gradient (B, n) without the ridge term, for checked ``rows`` (B, n), B >= 1."""
         model = self.model
         n = model.n_params
-        theta = check_theta(theta, n)
-        theta_rows = np.ascontiguousarray(theta.reshape(-1, n))
+        theta_rows = np.ascontiguousarray(rows)
         B, N = theta_rows.shape[0], self.n_samples
         acts = forward(model, theta_rows, self.X, self.XT)
         Z = acts[-1]  # (B, K, N) logits
@@ -108,4 +109,4 @@ class MLPObjective(ObjectiveMethods):
                 W = theta_rows[:, w].reshape(B, fo, fi)
                 delta = np.matmul(W.transpose(0, 2, 1), delta)
                 delta *= _activation_slope(A, model.activation)
-        return self._finish(theta, theta_rows, loss, grad)
+        return loss, grad
