@@ -11,6 +11,8 @@ per idea:
 ``ihtlib.iht``            ``iht``, ``random_sparse_init``, ``ht_stability``
 ``ihtlib.rss``            ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``train_dense``
+``ihtlib.hessian``        ``softmax_hessian``, ``cross_entropy_hessian`` (chapter 3's formula)
+``ihtlib.refit``          ``refit`` (Newton on one support), ``minimize_on_supports`` (a batch)
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
@@ -27,19 +29,14 @@ that names the argument, the value and the fix; an objective whose values overfl
 from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
 from .data import DATASETS, Split, load_iris_split, load_split, standardized_split
 from .estimator import IHTClassifier
-from .exhaustive import (
-    BestSubsetResult,
-    RestrictedFit,
-    best_subset,
-    best_subset_path,
-    minimize_on_supports,
-    softmax_hessian,
-)
+from .exhaustive import BestSubsetResult, best_subset, best_subset_path
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
+from .hessian import cross_entropy_hessian, softmax_hessian
 from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer
 from .plotting import plot_escape, plot_losses, plot_ratio_histogram, plot_sweep, plot_weights
+from .refit import RestrictedFit, minimize_on_supports, refit
 from .rss import L2sEstimate, Quadratic, estimate_l2s, restricted_smoothness_bound, smoothness_bound
 from .thresholding import hard_threshold, hard_threshold_set, support
 
@@ -78,6 +75,8 @@ __all__ = [
     "best_subset_path",
     "minimize_on_supports",
     "softmax_hessian",
+    "cross_entropy_hessian",
+    "refit",
     "HTPResult",
     "feature_selection",
     "htp",

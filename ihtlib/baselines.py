@@ -4,7 +4,8 @@ Every baseline returns parameter vectors in the θ layout of :mod:`ihtlib.model`
 (``θ[k*d + j] = W[k, j]``, ``θ[K*d + k] = b[k]``) and counts their nonzeros honestly
 (``np.count_nonzero`` of the vector it returns, biases included).  "Refit" always means:
 minimise the same training objective ``f(θ) + ridge/2 ‖θ‖²`` restricted to the support
-found, with the exact Newton solver of :mod:`ihtlib.exhaustive`.
+found, with the refit of :mod:`ihtlib.refit` (Newton's method on the support; a batch of
+supports at once with :func:`ihtlib.minimize_on_supports`).
 
 * :func:`l1_path` -- L1-regularised multinomial logistic regression (scikit-learn, solver
   "saga") over a path of strengths, with and without a refit on its support;
@@ -30,10 +31,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.fixes import parse_version
 
-from .exhaustive import _check_softmax, minimize_on_supports
+from .hessian import check_softmax_layer
 from .model import SoftmaxLayer
+from .refit import minimize_on_supports
 from .thresholding import hard_threshold
-from .validation import MAX_PROBLEMS, check_array, check_integer, check_real, check_s, check_step
+from .validation import MAX_PROBLEMS, check_array, check_integer, check_levels, check_real, check_s, check_step
 
 __all__ = ["l1_path", "magnitude_pruning", "feature_selection", "HTPResult", "htp"]
 
@@ -92,7 +94,7 @@ def l1_path(
         One row per C: ``C, nnz, objective, loss, converged, theta`` and, with ``refit``,
         ``objective_refit, loss_refit, theta_refit``.
     """
-    _check_softmax(model)
+    check_softmax_layer(model)
     K, d = model.n_classes, model.n_features
     if isinstance(Cs, (str, bytes)) or not isinstance(Cs, (Iterable, np.ndarray)):
         raise TypeError(f"Cs must be a non-empty list of finite numbers > 0 such as [0.1, 1, 10], got {Cs!r}")
@@ -175,16 +177,12 @@ def magnitude_pruning(
         One row per s: ``s, nnz, support, objective_pruned`` (no refit), ``objective``,
         ``loss`` (after the refit) and ``theta``.
     """
-    _check_softmax(model)
+    check_softmax_layer(model)
     theta_dense = check_array(theta_dense, "theta_dense", allow_empty=True)
     n = model.n_params
     if theta_dense.shape != (n,):
         raise ValueError(f"theta_dense must have shape ({n},), got {theta_dense.shape}")
-    if isinstance(s_values, (str, bytes)) or not isinstance(s_values, (Iterable, np.ndarray)):
-        raise TypeError(f"s_values must be an iterable of integers such as [1, 5, {n}], got {s_values!r}")
-    levels = [check_s(s, n) for s in s_values]
-    if not levels:
-        raise ValueError(f"s_values is empty; pass at least one sparsity level in 1 … {n}")
+    levels = check_levels(s_values, n)
     pruned = np.stack([hard_threshold(theta_dense, s) for s in levels])
     fun = model.objective(X, y, ridge=ridge)
     fit = minimize_on_supports(model, X, y, pruned != 0, ridge=ridge)
@@ -220,7 +218,7 @@ def feature_selection(
         ``n_features``, ``reference`` (class index or -1), ``nnz`` (counted on the fitted θ),
         ``objective``, ``loss``, ``support``, ``theta``.
     """
-    _check_softmax(model)
+    check_softmax_layer(model)
     K, d = model.n_classes, model.n_features
     refs = range(K) if reference_class else [-1]
     if 2**d * len(refs) > MAX_PROBLEMS:
@@ -314,7 +312,7 @@ def htp(
     -------
     HTPResult
     """
-    _check_softmax(model)
+    check_softmax_layer(model)
     n = model.n_params
     s = check_s(s, n)
     gamma = float(check_step(step))

@@ -7,7 +7,8 @@ import pytest
 
 import ihtlib as il
 from ihtlib.baselines import feature_selection, htp, l1_path, magnitude_pruning
-from ihtlib.exhaustive import best_subset, minimize_on_supports
+from ihtlib.exhaustive import best_subset
+from ihtlib.refit import minimize_on_supports
 
 
 def test_l1_path_counts_and_refit(iris, model):
@@ -30,7 +31,7 @@ def test_magnitude_pruning(iris, model):
     keep = np.argsort(-np.abs(dense.theta), kind="stable")[:5]
     assert set(table.support[1]) == set(keep.tolist())
     assert table.objective[2] == pytest.approx(dense.objective, abs=1e-12)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^s must satisfy 1 <= s <= n=15, got s=0"):
         magnitude_pruning(model, iris.X_train, iris.y_train, [0], dense.theta)
 
 
@@ -61,9 +62,9 @@ def test_htp_fixed_point_and_counts(iris, model):
     assert np.allclose(fit.objective, res.objective, atol=1e-12)
     assert np.allclose(res.objective, fun(res.theta)[0])
     assert np.all(np.diff(res.objectives, axis=1) <= 1e-12)  # monotone here
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^theta0 has more than s = 4 nonzeros"):
         htp(model, iris.X_train, iris.y_train, il.random_sparse_init(15, 5, seed=0), 4, 0.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^step"):
         htp(model, iris.X_train, iris.y_train, theta0, 4, -1.0)
 
 
