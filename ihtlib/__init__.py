@@ -14,7 +14,8 @@ per idea:
 ``ihtlib.hessian``        ``softmax_hessian``, ``cross_entropy_hessian`` (chapter 3's formula)
 ``ihtlib.refit``          ``refit`` (Newton on one support), ``minimize_on_supports`` (a batch)
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
-``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
+``ihtlib.baselines``      L1 path, magnitude pruning, feature selection
+``ihtlib.htp``            ``htp``: hard thresholding pursuit (IHT's support choice, then a refit)
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
@@ -26,12 +27,13 @@ that names the argument, the value and the fix; an objective whose values overfl
 ``FloatingPointError``; a run that fails numerically says so in its status.
 """
 
-from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
+from .baselines import feature_selection, l1_path, magnitude_pruning
 from .data import DATASETS, Split, load_iris_split, load_split, standardized_split
 from .estimator import IHTClassifier
 from .exhaustive import BestSubsetResult, best_subset, best_subset_path
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, train_dense
 from .hessian import cross_entropy_hessian, softmax_hessian
+from .htp import HTPResult, htp
 from .iht import STABILITY_TOL, IHTResult, StabilityReport, ht_stability, iht, random_sparse_init
 from .mlp import MLP
 from .model import SoftmaxLayer

@@ -541,6 +541,8 @@ for label, Cs, error, match in (
 int_family("l1_path", "max_iter", lambda v: _l1(max_iter=v), 1)
 real_family("l1_path", "tol", lambda v: _l1(tol=v), low=0.0)
 array_family("l1_path", "X", lambda v: _l1(X=v), X, shape_bad=np.ones(4))
+int_family("l1_path", "seed", lambda v: _l1(seed=v), 0, none_ok=True)
+int_family("l1_path", "random_state", lambda v: _l1(random_state=v), 0, none_ok=True)
 
 _mp = lambda **kw: il.magnitude_pruning(**{"model": MODEL, "X": X, "y": Y, "s_values": [2], "theta_dense": TH, **kw})  # noqa: E731
 array_family("magnitude_pruning", "theta_dense", lambda v: _mp(theta_dense=v), TH, shape_bad=np.zeros(14))
