@@ -40,9 +40,9 @@ def refit(
     tol: float = 1e-20,
     max_iter: int = 200,
 ) -> np.ndarray:
-    """The minimiser of ``F = f + ridge/2 ‖θ‖²`` over ``supp θ ⊆ S``, by Newton's method on S.
+    """The refit of chapters 8 and 9: the minimiser of ``F = f + ridge/2 ‖θ‖²`` over ``supp θ ⊆ S``.
 
-    From θ = 0: the Newton step solves ``∇²_SS F(θ) Δ_S = -∇_S F(θ)``; the step length t is
+    Newton's method on S, from θ = 0: the Newton step solves ``∇²_SS F(θ) Δ_S = -∇_S F(θ)``; the step length t is
     halved until ``F(θ + tΔ) <= F(θ) + 1e-4 · t · ⟨∇F(θ), Δ⟩`` (Armijo), except close to the
     optimum where the full step is taken (there the decrease is below the rounding of F).  It
     stops when the Newton decrement ``½ ⟨∇F(θ), -Δ⟩ ≈ F(θ) - min F`` is at most ``tol``.
@@ -60,7 +60,11 @@ def refit(
     Returns
     -------
     ndarray, shape (n,)
-        The refitted θ, zero off S.
+        The refitted θ, zero off S (the last iterate if ``max_iter`` is reached first).
+
+    See Also
+    --------
+    minimize_on_supports : the same for many supports at once, with convergence flags.
     """
     check_softmax_layer(model)
     mask = supports_to_mask(support, model.n_params)

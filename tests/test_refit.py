@@ -12,7 +12,7 @@ from finite_differences import fd_hessian, relative_error
 
 import ihtlib as il
 import ihtlib.fast.newton as fast_newton
-from ihtlib.fast.hessian import augmented, hessian_rows, restricted_hessian
+from ihtlib.fast.hessian import augmented, hessian_rows, restricted_hessian, support_layout
 
 
 def _random_supports(rng, n, count):
@@ -62,7 +62,7 @@ def test_restricted_hessian_agrees_with_the_formula_on_each_support(iris, model)
     thetas = _points(rng, model.n_params)
     for s in (1, 4, 15):
         idx = np.sort(np.array([rng.choice(15, size=s, replace=False) for _ in thetas]), axis=1)
-        blocks = restricted_hessian(model, XaT, thetas, idx)
+        blocks = restricted_hessian(model, XaT, thetas, support_layout(model, idx))
         for theta, S, H in zip(thetas, idx, blocks, strict=True):
             literal = il.cross_entropy_hessian(model, iris.X_train, theta)[np.ix_(S, S)]
             assert np.abs(H - literal).max() <= 1e-15 + 1e-12 * np.abs(literal).max()

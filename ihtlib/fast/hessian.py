@@ -57,11 +57,21 @@ def hessian_rows(model: SoftmaxLayer, X_aug: np.ndarray, theta_rows: np.ndarray)
     return H[:, order][:, :, order]
 
 
-def restricted_hessian(model: SoftmaxLayer, XaT: np.ndarray, theta_rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """The block ``∇²_SS f`` of each row's support: shape (B, s) indices -> (B, s, s).
+def support_layout(model: SoftmaxLayer, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For supports ``idx`` (B, s): the class ``k_a`` and augmented feature ``j_a`` of each θ index
+    ``S[a]`` (θ[S[a]] is the weight of x̃[j_a] into class k_a), and ``[k_a = k_c]`` as floats (B, s, s)."""
+    K, d = model.n_classes, model.n_features
+    cls = np.where(idx < K * d, idx // d, idx - K * d)
+    feat = np.where(idx < K * d, idx % d, d)
+    return cls, feat, (cls[:, :, None] == cls[:, None, :]).astype(np.float64)
 
-    Agrees with ``cross_entropy_hessian(model, X, θ_b)[np.ix_(S_b, S_b)]`` for each row b.
-    θ index ``S[a]`` is the weight of augmented feature ``j_a`` into class ``k_a``, so
+
+def restricted_hessian(
+    model: SoftmaxLayer, XaT: np.ndarray, theta_rows: np.ndarray, layout: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """The block ``∇²_SS f`` of each row's support S: shape (B, s, s).
+
+    Agrees with ``cross_entropy_hessian(model, X, θ_b)[np.ix_(S_b, S_b)]`` for each row b:
 
     ``H_SS[a, c] = (1/N) Σ_i x̃_i[j_a] x̃_i[j_c] (δ(k_a, k_c) p_i[k_a] - p_i[k_a] p_i[k_c])``.
 
@@ -73,19 +83,17 @@ def restricted_hessian(model: SoftmaxLayer, XaT: np.ndarray, theta_rows: np.ndar
     XaT : ndarray, shape (d+1, N)
         ``augmented(X).T``, contiguous.
     theta_rows : ndarray, shape (B, n)
-    idx : ndarray of int, shape (B, s)
-        The sorted support of each row.
+    layout : the :func:`support_layout` of the rows' supports (sorted indices, shape (B, s))
     """
+    cls, feat, same_class = layout
     K, d = model.n_classes, model.n_features
     B, N = theta_rows.shape[0], XaT.shape[1]
-    cls = np.where(idx < K * d, idx // d, idx - K * d)  # k_a
-    feat = np.where(idx < K * d, idx % d, d)  # j_a
     W_aug = augmented_weights(model, theta_rows)
     P = softmax((W_aug.reshape(B * K, d + 1) @ XaT).reshape(B, K, N), axis=1)  # (B, K, N)
     V = XaT[feat]  # (B, s, N)
     U = P[np.arange(B)[:, None], cls] * V
     H = np.matmul(U, V.transpose(0, 2, 1))
-    H *= cls[:, :, None] == cls[:, None, :]
+    H *= same_class
     H -= np.matmul(U, U.transpose(0, 2, 1))
     H *= 1.0 / N
     return H

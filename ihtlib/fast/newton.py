@@ -27,7 +27,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..model import SoftmaxLayer
-from .hessian import restricted_hessian
+from .hessian import restricted_hessian, support_layout
 
 ARMIJO = 1e-4  # sufficient-decrease constant of the line search (as in ihtlib.refit)
 MAX_HALVINGS = 60
@@ -55,12 +55,15 @@ class _Block:
         self.n_iter = np.zeros(B, dtype=int)
         self.active = np.arange(B)  # problems still running
         self.ridge_eye = fun.ridge * np.eye(idx.shape[1])
+        self.layout = support_layout(model, idx)
 
     def newton_step(self, tol: float) -> None:
         """One damped Newton step of every active problem; the finished and the stuck leave."""
         active = self.active
         self.active_idx = self.idx[active]
-        H = restricted_hessian(self.model, self.XaT, self.theta[active], self.active_idx) + self.ridge_eye
+        layout = tuple(part[active] for part in self.layout)
+        H = restricted_hessian(self.model, self.XaT, self.theta[active], layout)
+        H += self.ridge_eye
         g_S = self.g[active[:, None], self.active_idx]  # (A, s)
         try:
             self.direction = -np.linalg.solve(H, g_S[:, :, None])[:, :, 0]
@@ -68,15 +71,15 @@ class _Block:
             self.direction = -(np.linalg.pinv(H, hermitian=True) @ g_S[:, :, None])[:, :, 0]
         self.slope = np.einsum("bi,bi->b", g_S, self.direction)  # directional derivative = -λ² <= 0
         self.decrement[active] = -0.5 * self.slope
-        running = np.flatnonzero(self.decrement[active] > tol)
-        far = running[self.decrement[active[running]] > EXPAND]
-        moved = self._try_longer_steps(far)
-        t = np.ones(active.size)
-        t[np.setdiff1d(far, moved)] = 0.5  # t = 1 failed as well: backtrack from 1/2
-        moved = np.sort(np.concatenate([moved, self._backtrack(np.setdiff1d(running, moved), t)]))
+        running = self.decrement[active] > tol
+        far = running & (self.decrement[active] > EXPAND)
+        accepted = np.zeros(active.size, dtype=bool)
+        accepted[self._try_longer_steps(np.flatnonzero(far))] = True
+        t = np.where(far & ~accepted, 0.5, 1.0)  # t = 1 failed as well: backtrack from 1/2
+        accepted[self._backtrack(np.flatnonzero(running & ~accepted), t)] = True
         # problems with no acceptable step are given up (they stay flagged as not converged)
-        self.n_iter[active[moved]] += 1
-        self.active = active[moved]
+        self.n_iter[active[accepted]] += 1
+        self.active = active[accepted]
 
     def _accept(self, positions: np.ndarray, theta: np.ndarray, F: np.ndarray, g: np.ndarray) -> None:
         rows = self.active[positions]
