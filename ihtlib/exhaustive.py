@@ -5,8 +5,9 @@ On each support S the restricted problem (minimise ``F = f + ridge/2 ‖θ‖²`
 ``supp(θ) ⊆ S``) has exactly one minimiser, found by the refit of :mod:`ihtlib.refit`.
 Enumerating every support of size s and keeping the best restricted minimum gives the
 **global** minimiser of F over ``‖θ‖₀ <= s``: every θ with ``‖θ‖₀ <= s`` lies in some
-coordinate subspace of size s.  All supports are solved as one batch by
-:func:`ihtlib.minimize_on_supports`.
+coordinate subspace of size s.  :func:`enumerate_supports` is this sentence, literally (one
+refit per support); :func:`best_subset` computes the same, with every support of size s
+solved in one batch by :func:`ihtlib.minimize_on_supports`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,29 @@ from numpy.typing import ArrayLike
 
 from .hessian import check_softmax_layer
 from .model import SoftmaxLayer
-from .refit import RestrictedFit, minimize_on_supports
-from .validation import MAX_PROBLEMS, check_combinations, check_integer, check_levels
+from .refit import RestrictedFit, minimize_on_supports, refit
+from .validation import MAX_PROBLEMS, check_combinations, check_integer, check_levels, check_s
 
-__all__ = ["BestSubsetResult", "best_subset", "best_subset_path"]
+__all__ = ["enumerate_supports", "BestSubsetResult", "best_subset", "best_subset_path"]
+
+
+def enumerate_supports(model: SoftmaxLayer, X: ArrayLike, y: ArrayLike, s: int, ridge: float = 1e-8) -> tuple:
+    """The exact search of chapter 8, literally: refit on every support of size s, keep the best.
+
+    ``min_{‖θ‖₀ <= s} F(θ) = min_{|S| = s} min_{supp θ ⊆ S} F(θ)`` with ``F = f + ridge/2 ‖θ‖²``.
+    One :func:`ihtlib.refit` per support: slow; :func:`best_subset` agrees with it.
+
+    Returns
+    -------
+    support : tuple of int
+        The best support (ties: the first in ``itertools.combinations`` order).
+    theta : ndarray, shape (n,)
+        The minimiser on it.
+    """
+    s, F = check_s(s, model.n_params), model.objective(X, y, ridge=ridge)
+    fits = {S: refit(model, X, y, S, ridge=ridge) for S in combinations(range(model.n_params), s)}
+    support = min(fits, key=lambda S: F(fits[S])[0])
+    return support, fits[support]
 
 
 # ------------------------------------------------------------------- best subset

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import minimize
 
 import ihtlib as il
-from ihtlib.exhaustive import best_subset, best_subset_path
+from ihtlib.exhaustive import best_subset, best_subset_path, enumerate_supports
 
 RIDGE = 1e-3  # a moderate ridge keeps the independent L-BFGS reference well conditioned
 
@@ -42,6 +42,17 @@ def test_best_subset_agrees_with_independent_lbfgs(tiny):
         assert np.allclose(res.all_objectives, ref, rtol=0, atol=1e-9)
         assert res.support == tuple(list(combinations(range(model.n_params), s))[int(np.argmin(ref))])
         assert res.objective == pytest.approx(ref.min(), abs=1e-9)
+
+
+@pytest.mark.parametrize("s", [1, 2, 8])
+def test_best_subset_agrees_with_the_literal_enumeration(tiny, s):
+    """The batched search against one literal refit per support (chapter 8's definition)."""
+    model, X, y = tiny
+    res = best_subset(model, X, y, s, ridge=1e-6)
+    support, theta = enumerate_supports(model, X, y, s, ridge=1e-6)
+    F = model.objective(X, y, ridge=1e-6)
+    assert F(theta)[0] == pytest.approx(res.objective, abs=1e-12)
+    assert support == res.support or F(theta)[0] == pytest.approx(F(res.theta)[0], abs=1e-12)  # a tie
 
 
 def test_every_support_satisfies_first_order_conditions(iris, model):
