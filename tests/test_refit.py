@@ -12,7 +12,7 @@ from finite_differences import fd_hessian, relative_error
 
 import ihtlib as il
 import ihtlib.fast.newton as fast_newton
-from ihtlib.fast.hessian import augmented, hessian_rows, restricted_hessian, support_layout
+from ihtlib.fast.hessian import augmented, hessian_rows, restricted_hessian, softmax_in_place, support_layout
 
 
 def _random_supports(rng, n, count):
@@ -66,6 +66,12 @@ def test_restricted_hessian_agrees_with_the_formula_on_each_support(iris, model)
         for theta, S, H in zip(thetas, idx, blocks, strict=True):
             literal = il.cross_entropy_hessian(model, iris.X_train, theta)[np.ix_(S, S)]
             assert np.abs(H - literal).max() <= 1e-15 + 1e-12 * np.abs(literal).max()
+
+
+def test_softmax_in_place_is_the_books_softmax():
+    Z = np.random.default_rng(8).normal(scale=300, size=(4, 3, 50))  # overflow without the shift
+    for axis in (0, 1):
+        assert np.array_equal(softmax_in_place(Z.copy(), axis), il.model.softmax(Z, axis))
 
 
 def test_hessian_null_space_is_the_shift_of_all_class_rows(iris, model):
