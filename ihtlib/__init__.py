@@ -13,12 +13,14 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
 ``ihtlib.rss``            ``gradient_ratio`` (one pair), ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``sweep_starts``, ``train_dense``
+``ihtlib.hessian``        ``cross_entropy_hessian`` (chapter 3's formula), ``softmax_hessian``
+``ihtlib.refit``          ``refit`` (Newton on one support), ``minimize_on_supports`` (a batch)
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
-``ihtlib.baselines``      L1 path, magnitude pruning, feature selection, HTP
+``ihtlib.baselines``      L1 path, magnitude pruning, feature selection
+``ihtlib.htp``            ``htp``: hard thresholding pursuit (IHT's support choice, then a refit)
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
-``ihtlib.book_files``     finding the book's chapters, writing their figures and tables as files
 ``ihtlib.validation``     the checks every public function shares (clear errors)
 ``ihtlib.fast``           the speed layer: batched, compacted, threaded; tested against the literal versions
 ========================  ===================================================
@@ -28,18 +30,13 @@ that names the argument, the value and the fix; an objective whose values overfl
 ``FloatingPointError``; a run that fails numerically says so in its status.
 """
 
-from .baselines import HTPResult, feature_selection, htp, l1_path, magnitude_pruning
+from .baselines import feature_selection, l1_path, magnitude_pruning
 from .data import DATASETS, PlantedProblem, Split, load_iris_split, load_split, planted_problem, standardized_split
 from .estimator import IHTClassifier
-from .exhaustive import (
-    BestSubsetResult,
-    RestrictedFit,
-    best_subset,
-    best_subset_path,
-    minimize_on_supports,
-    softmax_hessian,
-)
+from .exhaustive import BestSubsetResult, best_subset, best_subset_path
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, sweep_starts, train_dense
+from .hessian import cross_entropy_hessian, softmax_hessian
+from .htp import HTPResult, htp
 from .iht import IHTResult, iht, iht_loop, iht_step
 from .mlp import MLP, mlp_loss_and_grad
 from .model import SoftmaxLayer
@@ -53,6 +50,7 @@ from .plotting import (
     plot_sweep,
     plot_weights,
 )
+from .refit import RestrictedFit, minimize_on_supports, refit
 from .rss import L2sEstimate, Quadratic, estimate_l2s, gradient_ratio, restricted_smoothness_bound, smoothness_bound
 from .stability import STABILITY_TOL, StabilityReport, ht_stability
 from .thresholding import hard_threshold, hard_threshold_set, random_sparse_init, support
@@ -74,12 +72,12 @@ __all__ = [
     "hard_threshold",
     "hard_threshold_set",
     "support",
+    "random_sparse_init",
     "IHTResult",
-    "StabilityReport",
     "iht",
     "iht_step",
     "iht_loop",
-    "random_sparse_init",
+    "StabilityReport",
     "ht_stability",
     "STABILITY_TOL",
     "L2sEstimate",
@@ -93,15 +91,17 @@ __all__ = [
     "train_dense",
     "summarize_sweep",
     "epsilon_optimal",
-    "BestSubsetResult",
+    "softmax_hessian",
+    "cross_entropy_hessian",
     "RestrictedFit",
+    "refit",
+    "minimize_on_supports",
+    "BestSubsetResult",
     "best_subset",
     "best_subset_path",
-    "minimize_on_supports",
-    "softmax_hessian",
     "HTPResult",
-    "feature_selection",
     "htp",
+    "feature_selection",
     "l1_path",
     "magnitude_pruning",
     "plot_losses",

@@ -4,22 +4,22 @@ Every baseline returns parameter vectors in the θ layout of :mod:`ihtlib.model`
 (``θ[k*d + j] = W[k, j]``, ``θ[K*d + k] = b[k]``) and counts their nonzeros honestly
 (``np.count_nonzero`` of the vector it returns, biases included).  "Refit" always means:
 minimise the same training objective ``f(θ) + ridge/2 ‖θ‖²`` restricted to the support
-found, with the exact Newton solver of :mod:`ihtlib.exhaustive`.
+found, with the refit of :mod:`ihtlib.refit` (Newton's method on the support; a batch of
+supports at once with :func:`ihtlib.minimize_on_supports`).
 
 * :func:`l1_path` -- L1-regularised multinomial logistic regression (scikit-learn, solver
   "saga") over a path of strengths, with and without a refit on its support;
 * :func:`magnitude_pruning` -- keep the s largest |θ_i| of the dense solution, refit;
 * :func:`feature_selection` -- structured sparsity: all weights of a feature in or out,
   biases always in; every feature subset is tried;
-* :func:`htp` -- hard thresholding pursuit (Foucart 2011): an IHT step chooses the
-  support, then the objective is minimised exactly on it.
+* :func:`ihtlib.htp` (in :mod:`ihtlib.htp`) -- hard thresholding pursuit (Foucart 2011): an
+  IHT step chooses the support, then the objective is minimised exactly on it.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -30,12 +30,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.fixes import parse_version
 
-from .exhaustive import _check_softmax, minimize_on_supports
+from .hessian import check_softmax_layer
 from .model import SoftmaxLayer
+from .refit import minimize_on_supports
 from .thresholding import hard_threshold
-from .validation import MAX_PROBLEMS, check_array, check_integer, check_real, check_s, check_step
+from .validation import MAX_PROBLEMS, check_array, check_integer, check_levels, check_real
 
-__all__ = ["l1_path", "magnitude_pruning", "feature_selection", "HTPResult", "htp"]
+__all__ = ["l1_path", "magnitude_pruning", "feature_selection"]
 
 #: The ℓ1 penalty, spelled for the installed scikit-learn: ``l1_ratio=1`` from 1.8 on (where
 #: ``penalty`` is deprecated); before 1.8 ``l1_ratio`` alone is ignored with a warning and the
@@ -55,9 +56,10 @@ def l1_path(
     Cs: Iterable[float],
     ridge: float = 1e-8,
     refit: bool = True,
-    random_state: int = 0,
+    seed: int | None = 0,
     max_iter: int = 5000,
     tol: float = 1e-4,
+    random_state: int | None = None,
 ) -> pd.DataFrame:
     """L1-regularised multinomial logistic regression over a path of strengths.
 
@@ -80,11 +82,13 @@ def l1_path(
         Ridge of the objective the fits are scored on and refitted with.
     refit : bool, default True
         Also minimise the ridge objective on each fit's support.
-    random_state : int
-        Seed of saga's sample order.
+    seed : int or None, default 0
+        Seed of saga's sample order (scikit-learn's ``random_state``).
     max_iter, tol
         Passed to scikit-learn.  A fit that hits ``max_iter`` is flagged in ``converged``
         (the ConvergenceWarning is recorded, not printed).
+    random_state : int, optional
+        The former name of ``seed``, still accepted; when given it is the seed.
 
     Returns
     -------
@@ -92,7 +96,7 @@ def l1_path(
         One row per C: ``C, nnz, objective, loss, converged, theta`` and, with ``refit``,
         ``objective_refit, loss_refit, theta_refit``.
     """
-    _check_softmax(model)
+    check_softmax_layer(model)
     K, d = model.n_classes, model.n_features
     if isinstance(Cs, (str, bytes)) or not isinstance(Cs, (Iterable, np.ndarray)):
         raise TypeError(f"Cs must be a non-empty list of finite numbers > 0 such as [0.1, 1, 10], got {Cs!r}")
@@ -101,7 +105,9 @@ def l1_path(
         raise ValueError("Cs must be a non-empty list of finite numbers > 0, got an empty list")
     max_iter = check_integer(max_iter, "max_iter", low=1)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
-    random_state = None if random_state is None else check_integer(random_state, "random_state", low=0)
+    if random_state is not None:
+        seed = check_integer(random_state, "random_state", low=0)
+    seed = None if seed is None else check_integer(seed, "seed", low=0)
     fun = model.objective(X, y, ridge=ridge)
     plain = model.objective(X, y)
     clf = LogisticRegression(
@@ -110,7 +116,7 @@ def l1_path(
         solver="saga",
         max_iter=max_iter,
         tol=tol,
-        random_state=random_state,
+        random_state=seed,
         warm_start=True,
     )
     rows = []
@@ -175,16 +181,12 @@ def magnitude_pruning(
         One row per s: ``s, nnz, support, objective_pruned`` (no refit), ``objective``,
         ``loss`` (after the refit) and ``theta``.
     """
-    _check_softmax(model)
+    check_softmax_layer(model)
     theta_dense = check_array(theta_dense, "theta_dense", allow_empty=True)
     n = model.n_params
     if theta_dense.shape != (n,):
         raise ValueError(f"theta_dense must have shape ({n},), got {theta_dense.shape}")
-    if isinstance(s_values, (str, bytes)) or not isinstance(s_values, (Iterable, np.ndarray)):
-        raise TypeError(f"s_values must be an iterable of integers such as [1, 5, {n}], got {s_values!r}")
-    levels = [check_s(s, n) for s in s_values]
-    if not levels:
-        raise ValueError(f"s_values is empty; pass at least one sparsity level in 1 … {n}")
+    levels = check_levels(s_values, n)
     pruned = np.stack([hard_threshold(theta_dense, s) for s in levels])
     fun = model.objective(X, y, ridge=ridge)
     fit = minimize_on_supports(model, X, y, pruned != 0, ridge=ridge)
@@ -220,7 +222,7 @@ def feature_selection(
         ``n_features``, ``reference`` (class index or -1), ``nnz`` (counted on the fitted θ),
         ``objective``, ``loss``, ``support``, ``theta``.
     """
-    _check_softmax(model)
+    check_softmax_layer(model)
     K, d = model.n_classes, model.n_features
     refs = range(K) if reference_class else [-1]
     if 2**d * len(refs) > MAX_PROBLEMS:
@@ -254,106 +256,3 @@ def feature_selection(
             theta=list(fit.theta),
         )
     )
-
-
-# ---------------------------------------------------------------------------- HTP
-@dataclass
-class HTPResult:
-    """What :func:`htp` returns, one entry per start.
-
-    Attributes
-    ----------
-    theta : ndarray, shape (B, n)
-        Final point: the exact minimiser of the objective on the final support.
-    objective, loss : ndarray, shape (B,)
-    n_iter : ndarray of int, shape (B,)
-        HTP iterations until the support repeated (or the budget).
-    converged : ndarray of bool, shape (B,)
-        The support chosen by the last IHT step equals the previous one (HTP's stopping rule).
-    objectives : ndarray, shape (B, T+1)
-        Objective after each iteration (row-wise padded with the last value); column 0 is the start.
-    """
-
-    theta: np.ndarray
-    objective: np.ndarray
-    loss: np.ndarray
-    n_iter: np.ndarray
-    converged: np.ndarray
-    objectives: np.ndarray
-
-
-def htp(
-    model: SoftmaxLayer,
-    X: ArrayLike,
-    y: ArrayLike,
-    theta0: ArrayLike,
-    s: int,
-    step: float,
-    ridge: float = 1e-8,
-    max_iter: int = 100,
-) -> HTPResult:
-    """Hard thresholding pursuit: IHT's support choice followed by an exact refit.
-
-    ``S^{k+1} = supp H_s(θ^k - γ ∇F(θ^k))``,  ``θ^{k+1} = argmin {F(θ) : supp θ ⊆ S^{k+1}}``,
-    stopping when ``S^{k+1} = S^k`` (Foucart 2011).  ``F = f + ridge/2 ‖θ‖²``.  Uses
-    :func:`ihtlib.hard_threshold` (same tie rule as IHT) and :func:`minimize_on_supports`.
-
-    Parameters
-    ----------
-    model : SoftmaxLayer
-    X, y : training data
-    theta0 : array_like, shape (n,) or (B, n)
-        Starts with at most s nonzeros (for example from ``random_sparse_init``).
-    s : int
-    step : float
-        γ of the IHT step, for example ``1 / L̂2s``.
-    ridge : float
-    max_iter : int, default 100
-
-    Returns
-    -------
-    HTPResult
-    """
-    _check_softmax(model)
-    n = model.n_params
-    s = check_s(s, n)
-    gamma = float(check_step(step))
-    theta = np.atleast_2d(np.array(check_array(theta0, "theta0", allow_empty=True)))
-    if theta.shape[-1] != n or theta.ndim != 2 or theta.shape[0] == 0:
-        raise ValueError(f"theta0 must have shape (n,) or (B, n) with n = {n} and B >= 1, got {np.shape(theta0)}")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError("theta0 contains NaN or infinite values; all entries must be finite")
-    if np.any(_nnz(theta) > s):
-        raise ValueError(
-            f"theta0 has more than s = {s} nonzeros; pass hard_threshold(theta0, s) or random_sparse_init(n, s)"
-        )
-    max_iter = check_integer(max_iter, "max_iter", low=1)
-    fun = model.objective(X, y, ridge=ridge)
-    B = theta.shape[0]
-    F, g = fun(theta)
-    history = [np.asarray(F, dtype=np.float64).reshape(B)]
-    support = np.zeros_like(theta, dtype=bool)  # no support chosen yet: the first step always refits
-    n_iter = np.zeros(B, dtype=int)
-    converged = np.zeros(B, dtype=bool)
-    act = np.arange(B)
-    for _ in range(max_iter):
-        new_support = hard_threshold(theta[act] - gamma * g[act], s) != 0
-        same = (new_support == support[act]).all(axis=1)
-        converged[act[same]] = True
-        move = act[~same]
-        if move.size:
-            fit = minimize_on_supports(model, X, y, new_support[~same], ridge=ridge, theta0=theta[move])
-            theta[move], support[move] = fit.theta, new_support[~same]
-            n_iter[move] += 1
-            F_new, g_new = fun(theta[move])
-            g[move] = g_new
-        act = move
-        Fk = np.array(history[-1])
-        if move.size:
-            Fk[move] = F_new
-        history.append(Fk)
-        if act.size == 0:
-            break
-    F = np.asarray(fun(theta)[0], dtype=np.float64).reshape(B)
-    loss = np.asarray(model.objective(X, y)(theta)[0], dtype=np.float64).reshape(B)
-    return HTPResult(theta, F, loss, n_iter, converged, np.stack(history, axis=1))

@@ -561,6 +561,35 @@ real_family("softmax_hessian", "ridge", lambda v: il.softmax_hessian(MODEL, X, T
 err("softmax_hessian", "theta: 10**6 points (terabytes)",
     lambda: il.softmax_hessian(MODEL, X, np.broadcast_to(TH, (10**6, N))), ValueError, r"GB")
 
+# ---------------------------------------------- the literal Hessian and the refit (issue 11)
+_is_model_error("cross_entropy_hessian", lambda m: il.cross_entropy_hessian(m, X, TH))
+array_family("cross_entropy_hessian", "theta", lambda v: il.cross_entropy_hessian(MODEL, X, v), TH,
+             shape_bad=np.zeros(14))
+err("cross_entropy_hessian", "theta: a batch of 2", lambda: il.cross_entropy_hessian(MODEL, X, np.zeros((2, N))),
+    ValueError, r"^theta must be one parameter vector of shape \(15,\)")
+array_family("cross_entropy_hessian", "X", lambda v: il.cross_entropy_hessian(MODEL, v, TH), X,
+             shape_bad=np.ones((4, 3)))
+
+_refit = lambda **kw: il.refit(**{"model": MODEL, "X": X, "y": Y, "support": (0, 12), **kw})  # noqa: E731
+_is_model_error("refit", lambda m: _refit(model=m))
+err("refit", "model: an MLP", lambda: _refit(model=MLP), TypeError, r"^model must be a SoftmaxLayer")
+for label, sup, error, match in (
+    ("support: two supports", [(0,), (1,)], ValueError, r"^support must be one support, got 2"),
+    ("support: float index", (1.5,), TypeError, r"must hold integer indices"),
+    ("support: index 99", (99,), ValueError, r"has indices outside 0 … 14"),
+    ("support: mask of wrong width", np.ones(3, dtype=bool), ValueError, r"support mask must have shape"),
+    ("support: a string", "abc", TypeError, r"^supports must be"),
+    ("support: an int", 3, TypeError, r"^supports must be"),
+):
+    err("refit", label, lambda sup=sup: _refit(support=sup), error, match)
+real_family("refit", "ridge", lambda v: _refit(ridge=v), low=0.0)
+real_family("refit", "tol", lambda v: _refit(tol=v), low=0.0)
+int_family("refit", "max_iter", lambda v: _refit(max_iter=v), 1)
+array_family("refit", "X", lambda v: _refit(X=v), X, shape_bad=np.ones(4))
+ok("refit", "ridge=0 on the bias-only support (a singular Hessian): finite, zero off the support",
+   lambda: _refit(support=(12, 13, 14), ridge=0.0),
+   lambda r: np.isfinite(r).all() and not r[:12].any(), honest=True)
+
 # --------------------------------------------------------------------- baselines
 _l1 = lambda **kw: il.l1_path(**{"model": MODEL, "X": X, "y": Y, "Cs": [1.0], "refit": False, **kw})  # noqa: E731
 for label, Cs, error, match in (
@@ -574,6 +603,8 @@ for label, Cs, error, match in (
 int_family("l1_path", "max_iter", lambda v: _l1(max_iter=v), 1)
 real_family("l1_path", "tol", lambda v: _l1(tol=v), low=0.0)
 array_family("l1_path", "X", lambda v: _l1(X=v), X, shape_bad=np.ones(4))
+int_family("l1_path", "seed", lambda v: _l1(seed=v), 0, none_ok=True)
+int_family("l1_path", "random_state", lambda v: _l1(random_state=v), 0, none_ok=True)
 
 _mp = lambda **kw: il.magnitude_pruning(**{"model": MODEL, "X": X, "y": Y, "s_values": [2], "theta_dense": TH, **kw})  # noqa: E731
 array_family("magnitude_pruning", "theta_dense", lambda v: _mp(theta_dense=v), TH, shape_bad=np.zeros(14))

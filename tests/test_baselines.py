@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import ihtlib as il
-from ihtlib.baselines import feature_selection, htp, l1_path, magnitude_pruning
-from ihtlib.exhaustive import best_subset, minimize_on_supports
+from ihtlib.baselines import feature_selection, l1_path, magnitude_pruning
+from ihtlib.exhaustive import best_subset
+from ihtlib.htp import htp
+from ihtlib.refit import minimize_on_supports
 
 
 def test_l1_path_counts_and_refit(iris, model):
@@ -76,3 +78,13 @@ def test_l1_path_two_classes_maps_to_softmax_with_zero_row():
         assert np.all(W[0] == 0) and b[0] == 0  # the reference class is the zero row
         assert np.count_nonzero(theta) == nnz
     assert table.nnz.iloc[0] < table.nnz.iloc[1]  # weaker penalty, more nonzeros
+
+
+def test_l1_path_seed_and_its_former_name_random_state(iris, model):
+    """``random_state`` (the former name) is the seed when given; a different seed gives a different saga order."""
+    path = lambda **kw: l1_path(model, iris.X_train, iris.y_train, [1.0], refit=False, max_iter=3, **kw)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        by_seed, by_alias, other = path(seed=1).theta[0], path(random_state=1).theta[0], path(seed=2).theta[0]
+    assert np.array_equal(by_seed, by_alias)
+    assert not np.array_equal(by_seed, other)
