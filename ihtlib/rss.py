@@ -117,24 +117,24 @@ class L2sEstimate:
         return 1.0 / self.value
 
 
-def _grad_of(grad_fn: Callable, theta: np.ndarray) -> np.ndarray:
-    """The gradient part of ``grad_fn(θ)``, checked to have θ's shape; overflow is reported."""
+def _grad_of(fun: Callable, theta: np.ndarray) -> np.ndarray:
+    """The gradient part of ``fun(θ)``, checked to have θ's shape; overflow is reported."""
     try:
         with np.errstate(all="ignore"):
-            g = grad_fn(theta)
+            g = fun(theta)
     except FloatingPointError as err:
         raise FloatingPointError(f"{err}; the sampled points are too large: try a smaller scale") from err
     g = np.asarray(g[1] if isinstance(g, tuple) else g)
     if g.dtype.kind not in "iuf" or g.shape != theta.shape:
         raise ValueError(
-            f"grad_fn(θ) for θ of shape {theta.shape} must return a real gradient of that shape "
+            f"fun(θ) for θ of shape {theta.shape} must return a real gradient of that shape "
             f"(or a pair (loss, grad)), got dtype {g.dtype} and shape {g.shape}"
         )
     return g.astype(np.float64)
 
 
 def estimate_l2s(
-    grad_fn: Callable,
+    fun: Callable,
     n_params: int,
     s: int,
     n_monte: int = 1000,
@@ -150,7 +150,7 @@ def estimate_l2s(
 
     Parameters
     ----------
-    grad_fn : callable
+    fun : callable
         Gradient for a batch, θ of shape (B, n) -> (B, n); may also return
         ``(loss, grad)`` (an objective).  It is called once with B = 2 * n_monte.
     n_params : int
@@ -169,13 +169,13 @@ def estimate_l2s(
         ``value`` is a lower bound on L2s^grad, the gradient-form constant over s-sparse
         pairs; it is not a bound on L2s^val in either direction.
     """
-    check_callable(grad_fn, "grad_fn", "θ of shape (B, n) -> gradient (B, n)")
+    check_callable(fun, "fun", "θ of shape (B, n) -> gradient (B, n)")
     n_params = check_integer(n_params, "n_params", low=1)
     s = check_s(s, n_params)
     n_monte = check_integer(n_monte, "n_monte", low=1)
     check_budget(2 * n_monte * n_params, f"{2 * n_monte} sampled points of length {n_params}", "use a smaller n_monte")
     thetas = random_sparse_init(n_params, s, size=2 * n_monte, seed=seed, scale=scale, law=law)
-    g = _grad_of(grad_fn, thetas)
+    g = _grad_of(fun, thetas)
     t1, t2 = thetas[:n_monte], thetas[n_monte:]
     g1, g2 = g[:n_monte], g[n_monte:]
     with np.errstate(all="ignore"):

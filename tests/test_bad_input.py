@@ -400,10 +400,10 @@ ok("STABILITY_TOL", "the default tolerance is accepted and reported", lambda: _h
    lambda r: r.tol == il.STABILITY_TOL == 1e-6)
 
 # --------------------------------------------------------------------------- RSS
-_l2s = lambda **kw: il.estimate_l2s(**{"grad_fn": FUN, "n_params": N, "s": 2, "n_monte": 10, **kw})  # noqa: E731
-err("estimate_l2s", "grad_fn: not callable", lambda: _l2s(grad_fn="f"), TypeError, r"^grad_fn must be callable")
-err("estimate_l2s", "grad_fn: wrong shape", lambda: _l2s(grad_fn=lambda t: t[:, :3]), ValueError,
-    r"^grad_fn\(θ\) for θ of shape")
+_l2s = lambda **kw: il.estimate_l2s(**{"fun": FUN, "n_params": N, "s": 2, "n_monte": 10, **kw})  # noqa: E731
+err("estimate_l2s", "fun: not callable", lambda: _l2s(fun="f"), TypeError, r"^fun must be callable")
+err("estimate_l2s", "fun: wrong shape", lambda: _l2s(fun=lambda t: t[:, :3]), ValueError,
+    r"^fun\(θ\) for θ of shape")
 int_family("estimate_l2s", "n_params", lambda v: _l2s(n_params=v), 1)
 s_family("estimate_l2s", lambda v: _l2s(s=v), N)
 int_family("estimate_l2s", "n_monte", lambda v: _l2s(n_monte=v), 1)
