@@ -128,3 +128,13 @@ def test_jupyterlab_glue_note_formats_like_myst_nb():
     assert glue_text("0.66666", ".3f") == "0.667"
     assert glue_text("12", None) == "12"
     assert glue_text("'IHT'", None) == "IHT"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.name)
+def test_figures_are_not_referenced_by_label(path):
+    """A figure's label lives in cell metadata (``mystnb.figure.name``): the HTML book resolves
+    ``{numref}`` to it, JupyterLab shows the bare label.  Name figures in words instead."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    names = {c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name") for c in cells} - {None}
+    used = set(re.findall(r"\{(?:numref|ref)\}`(?:[^`<]*<)?([^`<>]+)>?`", markdown_of(path)))
+    assert not names & used, f"{path.name} refers to figures by label: {sorted(names & used)}"
