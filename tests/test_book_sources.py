@@ -138,3 +138,21 @@ def test_figures_are_not_referenced_by_label(path):
     names = {c.get("metadata", {}).get("mystnb", {}).get("figure", {}).get("name") for c in cells} - {None}
     used = set(re.findall(r"\{(?:numref|ref)\}`(?:[^`<]*<)?([^`<>]+)>?`", markdown_of(path)))
     assert not names & used, f"{path.name} refers to figures by label: {sorted(names & used)}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.name)
+def test_long_figure_only_cells_hide_their_input(path):
+    """A cell that only draws (it opens with ``fig, ax = plt.subplots(...)``, prints no text) and
+    is longer than 15 lines folds its code in the HTML book (tag ``hide-input``): the reader sees
+    the picture, one click shows how.  Cells that compute and then draw stay open."""
+    long_drawing = []
+    for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+        outputs = cell.get("outputs", [])
+        draws = any("image/png" in o.get("data", {}) for o in outputs)
+        prints = any(o.get("output_type") == "stream" or "text/html" in o.get("data", {}) for o in outputs)
+        lines = [line for line in "".join(cell["source"]).splitlines() if line.strip()]
+        tags = cell.get("metadata", {}).get("tags", [])
+        only_draws = draws and not prints and bool(lines) and lines[0].startswith("fig")
+        if only_draws and len(lines) > 15 and not {"hide-input", "remove-input"} & set(tags):
+            long_drawing.append(f"cell {i} ({len(lines)} lines)")
+    assert not long_drawing, f"{path.name}: tag these figure-only cells hide-input: {long_drawing}"
