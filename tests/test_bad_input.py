@@ -532,6 +532,12 @@ for label, sv, error, match in (
     ("s_values: 0", [0], ValueError, r"^s must satisfy"),
 ):
     err("best_subset_path", label, lambda sv=sv: il.best_subset_path(MODEL, X, Y, sv), error, match)
+for label, value in (("string", "yes"), ("int 1", 1), ("None", None)):
+    err("best_subset_path", f"warm_start: {label}",
+        lambda v=value: il.best_subset_path(MODEL, X, Y, [1, 2], warm_start=v), TypeError,
+        r"^warm_start must be True or False")
+ok("best_subset_path", "warm_start=False: every support from θ = 0",
+   lambda: il.best_subset_path(MODEL, X, Y, [1, 2], warm_start=False), lambda r: r[2].all_converged)
 err("best_subset_path", "all levels of 62 parameters (2**62 supports)",
     lambda: il.best_subset_path(il.SoftmaxLayer(30, 2), np.ones((4, 30)), [0, 1, 0, 1]), ValueError,
     r"supports are too many to enumerate")
