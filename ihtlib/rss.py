@@ -296,8 +296,9 @@ class Quadratic:
     def __call__(self, theta: ArrayLike):
         """``(loss, grad)`` of shapes (...) and (..., n)."""
         theta = check_theta(theta, self.n_params)
-        g = theta @ self.A - self.b
-        loss = 0.5 * np.einsum("...i,...i->...", theta, theta @ self.A) - theta @ self.b
+        A_theta = theta @ self.A  # once, for the gradient and the loss
+        g = A_theta - self.b
+        loss = 0.5 * np.einsum("...i,...i->...", theta, A_theta) - theta @ self.b
         return loss, g
 
     def restricted_constant(self, s: int, form: str = "gradient") -> float:
