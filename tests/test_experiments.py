@@ -135,6 +135,38 @@ def test_blocks_agree_with_one_iht_call(model, iris, n_jobs):
     assert blocks.message == one.message
 
 
+def test_sweep_and_dense_reference_pass_the_settling_rule_on(model, iris, fun):
+    """``settle`` reaches every run of the sweep (blocks of the fast layer) and the dense reference."""
+    kw = dict(n_starts=40, step=0.6, max_iter=3000, seed=2)
+    table = il.sparsity_sweep(model, iris, [1, 2], settle=50, settle_rtol=1e-3, **kw)
+    paper = il.sparsity_sweep(model, iris, [1, 2], **kw)
+    assert "settled" in set(table.status) and "settled" not in set(paper.status)
+    assert (table.n_iter <= paper.n_iter).all() and (table.n_iter < paper.n_iter).any()
+    starts = np.concatenate([il.sweep_starts(model, s, 40, seed=2) for s in (1, 2)])
+    one = il.iht(fun, starts, np.repeat([1, 2], 40), 0.6, max_iter=3000, settle=50, settle_rtol=1e-3)
+    np.testing.assert_array_equal(table.status, one.status)
+    np.testing.assert_array_equal(table.n_iter, one.n_iter)
+    dense = il.train_dense(model, iris.X_train, iris.y_train, max_iter=3000, ridge=0.1, settle=50)
+    dense_paper = il.train_dense(model, iris.X_train, iris.y_train, max_iter=3000, ridge=0.1)
+    assert dense.status == "settled" and dense_paper.status == "converged" and dense.n_iter < dense_paper.n_iter
+
+
+def test_blocks_agree_with_one_iht_call_with_the_settling_rule(model, iris):
+    fun = model.objective(iris.X_train, iris.y_train, ridge=0.1)
+    rng = np.random.default_rng(12)
+    R = BLOCK + 41
+    s = rng.integers(1, 16, size=R)
+    theta0 = np.stack([il.random_sparse_init(15, int(k), seed=rng) for k in s])
+    step = rng.choice([0.3, 1.0, 40.0], size=R)
+    kw = dict(max_iter=300, tol=1e-9, settle=30, settle_rtol=1e-3)
+    blocks = iht_in_blocks(fun, theta0, s, step, **kw)
+    one = il.iht(fun, theta0, s, step, **kw)
+    assert {"settled", "diverged"} <= set(one.status)
+    np.testing.assert_allclose(blocks.theta, one.theta, rtol=1e-12, atol=1e-15)
+    for name in ("n_iter", "status", "support_changed_at", "monotone"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(one, name))
+
+
 def test_sweep_with_bound_step_is_monotone(model, iris, bound):
     table = il.sparsity_sweep(model, iris, [1, 4], n_starts=3, step="bound", max_iter=100)
     np.testing.assert_allclose(table.step, 1.0 / bound)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from tqdm import tqdm
 
-from ..iht import IHTResult, iht
+from ..iht import SETTLE_RTOL, IHTResult, iht
 
 __all__ = ["BLOCK", "iht_in_blocks"]
 
@@ -32,11 +32,13 @@ def iht_in_blocks(
     *,
     max_iter: int,
     tol: float,
+    settle: int | None = None,
+    settle_rtol: float = SETTLE_RTOL,
     n_jobs: int = 1,
     progress: bool = False,
     block: int = BLOCK,
 ) -> IHTResult:
-    """``iht(fun, theta0, s, step, max_iter=max_iter, tol=tol)``, computed block by block.
+    """``iht(fun, theta0, s, step, max_iter=..., tol=..., settle=..., settle_rtol=...)``, block by block.
 
     Parameters
     ----------
@@ -48,7 +50,7 @@ def iht_in_blocks(
         Sparsity level of every run.
     step : ndarray of float, shape (R,)
         Step size of every run.
-    max_iter, tol
+    max_iter, tol, settle, settle_rtol
         As in :func:`ihtlib.iht`.
     n_jobs : int, default 1
         Threads that the blocks are handed to.
@@ -67,7 +69,9 @@ def iht_in_blocks(
     bar = tqdm(total=len(blocks), disable=not progress, desc="sparsity sweep", unit="block")
 
     def run(rows: np.ndarray) -> IHTResult:
-        result = iht(fun, theta0[rows], s[rows], step[rows], max_iter=max_iter, tol=tol)
+        result = iht(
+            fun, theta0[rows], s[rows], step[rows], max_iter=max_iter, tol=tol, settle=settle, settle_rtol=settle_rtol
+        )
         bar.update()
         return result
 
