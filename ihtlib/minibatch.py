@@ -24,15 +24,20 @@ Two options of the stochastic-approximation literature:
 * a **growing batch**: b_e = min(N, ⌈b · ρ^e⌉) in epoch e = 0, 1, … (pass the number ρ >= 1),
   or b_e = β(e) for your own callable β.
 
-The literal version only: no safeguard against divergence (as in :func:`ihtlib.iht_loop`)
-and no fast layer.
+Read this module from the top: :func:`minibatch_iht` is the algorithm for one run, literally
+(no safeguard against divergence, as in :func:`ihtlib.iht_loop`).  :func:`minibatch_iht_runs`
+is what the chapter's sweeps call: R runs of it at once (one seed each, the same batch-size
+and step schedules).  For a :class:`~ihtlib.SoftmaxLayer` it hands the work to
+:mod:`ihtlib.fast.minibatch` (all runs' mini-batch gradients in one product per update),
+which is tested to agree with :func:`minibatch_iht` run by run
+(``tests/test_minibatch.py``); for any other model it calls :func:`minibatch_iht` once per run.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,12 +47,17 @@ from .iht import _check_starts, iht_step
 from .thresholding import support
 from .validation import check_integer, check_model, check_real, check_seed, check_step
 
-__all__ = ["MiniBatchResult", "minibatch_iht"]
+__all__ = ["MiniBatchResult", "minibatch_iht", "minibatch_iht_runs"]
 
 
 @dataclass
 class MiniBatchResult:
     """What :func:`minibatch_iht` returns: the run, epoch by epoch.
+
+    :func:`minibatch_iht_runs` returns the same fields for R runs: ``theta``, ``thetas``,
+    ``losses``, ``support_changed_at`` and ``steps`` then have a leading axis of length R
+    (shapes (R, n), (R, E+1, n), (R, E+1), (R,), (R, K)); ``passes``, ``n_steps`` and
+    ``batch_sizes`` are shared by the runs.
 
     Attributes
     ----------
@@ -63,7 +73,7 @@ class MiniBatchResult:
         per epoch, since an epoch uses every sample once).  E full-batch IHT iterations cost E.
     support_changed_at : int
         The last epoch (1 … E) in which some update changed supp θ; 0 if no update did.  From
-        the next epoch on the support stayed the same.
+        the next epoch on the support stayed the same (E: it was still changing in the last).
     n_steps : int
         Number of updates K = Σ_e ⌈N / b_e⌉.
     batch_sizes : ndarray of int, shape (E,)
@@ -82,9 +92,10 @@ class MiniBatchResult:
     steps: np.ndarray
 
     @property
-    def loss(self) -> float:
-        """The full-data loss after the last epoch."""
-        return float(self.losses[-1])
+    def loss(self) -> float | np.ndarray:
+        """The full-data loss after the last epoch: a float, or shape (R,) for R runs."""
+        last = self.losses[..., -1]
+        return float(last) if last.ndim == 0 else last
 
 
 def minibatch_iht(
@@ -182,6 +193,113 @@ def minibatch_iht(
         n_steps=k,
         batch_sizes=np.array(batch_sizes, dtype=int),
         steps=np.array(steps),
+    )
+
+
+def minibatch_iht_runs(
+    model: object,
+    X: ArrayLike,
+    y: ArrayLike,
+    theta0: ArrayLike,
+    s: int,
+    step: ArrayLike,
+    batch_size: int,
+    n_epochs: int,
+    seeds: Sequence[object],
+    step_schedule: float | Callable[[int], float] | None = None,
+    batch_growth: float | Callable[[int], int] | None = None,
+) -> MiniBatchResult:
+    """R runs of :func:`minibatch_iht` at once, one seed per run (what the chapter's sweeps call).
+
+    Run r is ``minibatch_iht(model, X, y, theta0[r], s, step[r], batch_size, n_epochs,
+    seed=seeds[r], step_schedule=step_schedule, batch_growth=batch_growth)``: the same
+    shuffles, batches, steps and iterates.  For a :class:`~ihtlib.SoftmaxLayer` the runs are
+    computed together by :func:`ihtlib.fast.minibatch.softmax_minibatch_runs` (equal to the
+    literal runs up to rounding, tested in ``tests/test_minibatch.py``); for any other model
+    :func:`minibatch_iht` is called once per run.
+
+    Parameters
+    ----------
+    model, X, y, s, batch_size, n_epochs, step_schedule, batch_growth
+        As in :func:`minibatch_iht`; the batch-size and step schedules are shared by the runs.
+    theta0 : array_like, shape (n,) or (R, n)
+        One s-sparse start for every run, or one per run.
+    step : float, or array_like of shape (R,)
+        γ > 0 for every run, or one per run.
+    seeds : sequence of R seeds
+        ``seeds[r]`` seeds the shuffles of run r (anything :func:`minibatch_iht` takes as
+        ``seed``); R = ``len(seeds)`` >= 1.  Pass distinct seeds (or Generators) per run.
+
+    Returns
+    -------
+    MiniBatchResult
+        With a leading axis of length R on ``theta`` (R, n), ``thetas`` (R, E+1, n),
+        ``losses`` (R, E+1), ``support_changed_at`` (R,) and ``steps`` (R, K); ``passes``
+        (E+1,), ``n_steps`` and ``batch_sizes`` (E,) are the same for every run.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A bad argument, named in the message (as :func:`minibatch_iht`; ``seeds`` must be a
+        non-empty list or tuple, ``theta0`` and ``step`` must have R rows); or a step so
+        large that θ − γ∇f_B(θ) overflows (``FloatingPointError`` or ``ValueError``).
+    """
+    check_model(model)
+    if not isinstance(seeds, (list, tuple)):
+        raise TypeError(f"seeds must be a list or tuple with one seed per run, got {type(seeds).__name__}")
+    if len(seeds) == 0:
+        raise ValueError("seeds must hold one seed per run, got an empty sequence")
+    R = len(seeds)
+    f = model.objective(X, y)  # f, the full-data objective (and the checks of X and y)
+    X, y = np.asarray(X), np.asarray(y)
+    N = X.shape[0]
+    thetas, s = _check_starts(theta0, s, "theta0", batch=True)
+    if np.ndim(theta0) == 1:
+        thetas = np.repeat(thetas, R, axis=0)  # one start for every run
+    if thetas.shape != (R, model.n_params):
+        raise ValueError(
+            f"theta0 must have shape ({model.n_params},) or ({R}, {model.n_params}) (len(seeds), model.n_params), "
+            f"got {np.shape(theta0)}"
+        )
+    gammas = np.broadcast_to(check_step(step, R), (R,)).astype(np.float64)
+    b = check_integer(batch_size, "batch_size", low=1, high=N)
+    n_epochs = check_integer(n_epochs, "n_epochs", low=1)
+    rngs = [check_seed(seed, f"seeds[{r}]") for r, seed in enumerate(seeds)]
+    step_factor = _step_schedule(step_schedule)
+    batch_size_of = _batch_growth(batch_growth, b, N)
+
+    from .model import SoftmaxLayer  # here: ihtlib.model is imported after this module
+
+    if type(model) is SoftmaxLayer:
+        from .fast.minibatch import softmax_minibatch_runs
+
+        history, changed, n_steps, batch_sizes, steps = softmax_minibatch_runs(
+            X, y, model.n_classes, thetas, s, gammas, n_epochs, rngs, step_factor, batch_size_of
+        )
+        losses = np.asarray(f(history)[0], dtype=np.float64).reshape(R, n_epochs + 1)
+        return MiniBatchResult(
+            theta=history[:, -1].copy(),
+            thetas=history,
+            losses=losses,
+            passes=np.arange(n_epochs + 1, dtype=np.float64),
+            support_changed_at=changed,
+            n_steps=n_steps,
+            batch_sizes=batch_sizes,
+            steps=steps,
+        )
+    runs = [
+        minibatch_iht(model, X, y, thetas[r], s, gammas[r], b, n_epochs, rngs[r], step_schedule, batch_growth)
+        for r in range(R)
+    ]
+    return MiniBatchResult(
+        theta=np.stack([r.theta for r in runs]),
+        thetas=np.stack([r.thetas for r in runs]),
+        losses=np.stack([r.losses for r in runs]),
+        passes=runs[0].passes,
+        support_changed_at=np.array([r.support_changed_at for r in runs], dtype=int),
+        n_steps=runs[0].n_steps,
+        batch_sizes=runs[0].batch_sizes,
+        steps=np.stack([r.steps for r in runs]),
     )
 
 

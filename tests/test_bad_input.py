@@ -413,6 +413,42 @@ err("minibatch_iht", "step far too large: no safeguard, the overflow is named",
     r"use a smaller step|too large for float64")
 ok("MiniBatchResult", "finite losses and one pass per epoch", lambda: _mb(batch_size=1, n_epochs=1),
    lambda r: np.isfinite(r.losses).all() and list(r.passes) == [0.0, 1.0] and r.n_steps == len(Y), honest=True)
+# minibatch_iht_runs: R runs at once (the fast layer for a SoftmaxLayer, the literal loop otherwise)
+_mbr = lambda **kw: il.minibatch_iht_runs(**{"model": MODEL, "X": X, "y": Y, "theta0": TH, "s": 3,  # noqa: E731
+                                            "step": 0.5, "batch_size": 40, "n_epochs": 2, "seeds": [0, 1], **kw})
+_is_model_error("minibatch_iht_runs", lambda m: _mbr(model=m))
+array_family("minibatch_iht_runs", "theta0", lambda v: _mbr(theta0=v), TH, shape_bad=np.zeros((2, 2, N)))
+err("minibatch_iht_runs", "theta0: 3 rows for 2 seeds", lambda: _mbr(theta0=np.stack([TH] * 3)), ValueError,
+    r"^theta0 must have shape \(15,\) or \(2, 15\)")
+err("minibatch_iht_runs", "theta0: a row with more than s nonzeros", lambda: _mbr(theta0=np.stack([TH, np.ones(N)])),
+    ValueError, r"^theta0 has 15 nonzeros \(run 1\)")
+array_family("minibatch_iht_runs", "X", lambda v: _mbr(X=v), X, shape_bad=np.ones(4))
+err("minibatch_iht_runs", "y: wrong length", lambda: _mbr(y=Y[:5]), ValueError, r"mismatched lengths")
+s_family("minibatch_iht_runs", lambda v: _mbr(s=v), N)
+step_family("minibatch_iht_runs", lambda v: _mbr(step=v))
+err("minibatch_iht_runs", "step: 3 steps for 2 seeds", lambda: _mbr(step=[0.5, 0.2, 0.1]), ValueError,
+    r"^step must be a scalar or have one entry per run \(2\)")
+err("minibatch_iht_runs", "step: one NaN among the runs", lambda: _mbr(step=np.array([0.5, np.nan])), ValueError,
+    r"^step must be finite and > 0")
+int_family("minibatch_iht_runs", "batch_size", lambda v: _mbr(batch_size=v), 1)
+int_family("minibatch_iht_runs", "n_epochs", lambda v: _mbr(n_epochs=v), 1)
+for label, v in (("an int", 0), ("a Generator", np.random.default_rng(0)), ("None", None), ("a string", "01")):
+    err("minibatch_iht_runs", f"seeds: {label}", lambda v=v: _mbr(seeds=v), TypeError,
+        r"^seeds must be a list or tuple")
+err("minibatch_iht_runs", "seeds: empty", lambda: _mbr(seeds=[]), ValueError, r"^seeds must hold one seed per run")
+for label, v, error in (("-1", -1, ValueError), ("1.5", 1.5, TypeError), ("'0'", "0", TypeError)):
+    err("minibatch_iht_runs", f"seeds: a bad seed {label}", lambda v=v: _mbr(seeds=[0, v]), error, r"^seeds\[1\] must")
+err("minibatch_iht_runs", "step_schedule: 0", lambda: _mbr(step_schedule=0.0), ValueError, r"^step_schedule")
+err("minibatch_iht_runs", "batch_growth: 0.5", lambda: _mbr(batch_growth=0.5), ValueError, r"^batch_growth")
+err("minibatch_iht_runs", "batch_growth(e) returns N + 1", lambda: _mbr(batch_growth=lambda e: len(Y) + 1), ValueError,
+    r"^batch_growth\(e\)")
+err("minibatch_iht_runs", "step far too large: the overflow is named (fast layer)",
+    lambda: _mbr(step=1e308, n_epochs=3), (ValueError, FloatingPointError), r"use a smaller step|too large for float64")
+err("minibatch_iht_runs", "step far too large: the overflow is named (an MLP: the literal loop)",
+    lambda: _mbr(model=MLP, theta0=MLP.init(3, seed=0), step=1e308, n_epochs=3), (ValueError, FloatingPointError),
+    r"use a smaller step|too large for float64")
+ok("minibatch_iht_runs", "one run, a tuple of seeds: shapes with a leading axis of 1", lambda: _mbr(seeds=(3,)),
+   lambda r: r.thetas.shape == (1, 3, N) and r.losses.shape == (1, 3) and r.support_changed_at.shape == (1,))
 ok("iht_loop", "step far too large: taken anyway, the losses grow (no safeguard)",
    lambda: il.iht_loop(QUAD, np.array([1.0, 0, 0, 0]), 1, 5.0, max_iter=5), lambda r: np.all(np.diff(r[1]) > 0))
 

@@ -145,3 +145,74 @@ def test_digits_at_equal_passes_batch_size_sets_the_noise_floor(digits):
     assert np.all(b512.passes == np.arange(T + 1)) and b32.n_steps == T * 45  # ⌈1437/32⌉ = 45 batches per epoch
     accuracy = model.accuracy(b512.theta, split.X_test, split.y_test)
     assert accuracy > 0.8 and np.count_nonzero(b512.theta) <= s
+
+
+# ------------------------------------------------------------ R runs at once (minibatch_iht_runs)
+def _literal_runs(model, X, y, theta0, s, steps, b, E, seeds, **kw):
+    """Run r of minibatch_iht_runs, computed by the literal minibatch_iht alone."""
+    return [il.minibatch_iht(model, X, y, theta0[r], s, steps[r], b, E, seed=seeds[r], **kw) for r in range(len(seeds))]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"step_schedule": 20.0}, {"batch_growth": 1.5}, {"batch_growth": lambda e: [7, 120, 33][e % 3]}],
+    ids=["constant", "decreasing step", "growing batch", "batch sizes by a callable"],
+)
+def test_runs_of_a_softmax_layer_agree_with_the_literal_runs(iris, options):
+    """The fast layer (ihtlib.fast.minibatch) against minibatch_iht, run by run: the same batches and updates."""
+    model, X, y = iris
+    theta0 = il.random_sparse_init(model.n_params, 4, size=3, seed=2)
+    steps, seeds = [0.9, 0.4, 0.4], [5, 6, [7, 8]]  # run 0 has a larger step than the others
+    r = il.minibatch_iht_runs(model, X, y, theta0, 4, steps, 16, 6, seeds, **options)
+    literal = _literal_runs(model, X, y, theta0, 4, steps, 16, 6, seeds, **options)
+    assert r.thetas.shape == (3, 7, model.n_params) and r.losses.shape == (3, 7) and r.steps.shape == (3, r.n_steps)
+    for i, lit in enumerate(literal):
+        assert np.allclose(r.thetas[i], lit.thetas, rtol=0, atol=1e-10)
+        assert np.array_equal(r.thetas[i] != 0, lit.thetas != 0)  # the same supports, epoch by epoch
+        assert np.allclose(r.losses[i], lit.losses, rtol=1e-12, atol=0)
+        assert r.support_changed_at[i] == lit.support_changed_at and np.array_equal(r.steps[i], lit.steps)
+        assert r.n_steps == lit.n_steps and np.array_equal(r.batch_sizes, lit.batch_sizes)
+        assert np.array_equal(r.passes, lit.passes) and np.array_equal(r.theta[i], r.thetas[i, -1])
+    assert np.array_equal(r.loss, r.losses[:, -1])
+
+
+def test_runs_on_digits_agree_with_the_literal_runs(digits):
+    """Chapter 13's setting (digits, s = 65, γ = 1/L̂2s-sized steps, b = 32): 3 epochs, 135 updates per run."""
+    model, split = digits
+    X, y = split.X_train, split.y_train
+    theta0 = il.random_sparse_init(model.n_params, 65, size=2, seed=0)
+    r = il.minibatch_iht_runs(model, X, y, theta0, 65, [7.0, 3.5], 32, 3, [[32, 0], [32, 1]])
+    for i, lit in enumerate(_literal_runs(model, X, y, theta0, 65, [7.0, 3.5], 32, 3, [[32, 0], [32, 1]])):
+        assert np.allclose(r.thetas[i], lit.thetas, rtol=0, atol=1e-9)
+        assert np.array_equal(r.thetas[i] != 0, lit.thetas != 0) and r.support_changed_at[i] == lit.support_changed_at
+
+
+def test_one_start_for_every_run_and_full_batch_runs(iris):
+    """θ⁰ of shape (n,) is every run's start; b = N makes every run full-batch IHT (il.iht_loop) to rounding."""
+    model, X, y = iris
+    theta0 = il.random_sparse_init(model.n_params, 5, seed=1)
+    r = il.minibatch_iht_runs(model, X, y, theta0, 5, [0.5, 0.25], len(y), 30, [0, 1])
+    for i, step in enumerate((0.5, 0.25)):
+        thetas, losses = il.iht_loop(model.objective(X, y), theta0, 5, step, max_iter=30, tol=0.0)
+        assert np.allclose(r.thetas[i], thetas, rtol=0, atol=1e-12) and np.allclose(r.losses[i], losses, rtol=1e-12)
+    assert np.array_equal(r.thetas[:, 0], np.stack([theta0, theta0]))
+
+
+def test_runs_of_another_model_are_the_literal_runs_exactly(iris):
+    """Without a fast layer (here an MLP) the runs are minibatch_iht, bit for bit."""
+    _, X, y = iris
+    net = il.MLP([4, 3, 3])
+    theta0 = net.init(8, size=2, seed=0)
+    r = il.minibatch_iht_runs(net, X, y, theta0, 8, 0.3, 20, 3, [1, 2], step_schedule=10.0)
+    for i, lit in enumerate(_literal_runs(net, X, y, theta0, 8, [0.3, 0.3], 20, 3, [1, 2], step_schedule=10.0)):
+        assert np.array_equal(r.thetas[i], lit.thetas) and np.array_equal(r.losses[i], lit.losses)
+        assert r.support_changed_at[i] == lit.support_changed_at
+
+
+def test_runs_with_a_generator_per_run_continue_it(iris):
+    """A Generator in seeds is used as it is (not copied): the same draws as the literal run with it."""
+    model, X, y = iris
+    theta0 = il.random_sparse_init(model.n_params, 3, seed=4)
+    a = il.minibatch_iht_runs(model, X, y, theta0, 3, 0.5, 30, 2, [np.random.default_rng(9)])
+    b = il.minibatch_iht(model, X, y, theta0, 3, 0.5, 30, 2, seed=np.random.default_rng(9))
+    assert np.allclose(a.thetas[0], b.thetas, rtol=0, atol=1e-12)
