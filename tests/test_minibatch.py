@@ -216,3 +216,19 @@ def test_runs_with_a_generator_per_run_continue_it(iris):
     a = il.minibatch_iht_runs(model, X, y, theta0, 3, 0.5, 30, 2, [np.random.default_rng(9)])
     b = il.minibatch_iht(model, X, y, theta0, 3, 0.5, 30, 2, seed=np.random.default_rng(9))
     assert np.allclose(a.thetas[0], b.thetas, rtol=0, atol=1e-12)
+
+
+def test_the_fast_threshold_is_hard_threshold_also_at_ties():
+    """ihtlib.fast.minibatch._threshold keeps what il.hard_threshold keeps, ties (lower index) included."""
+    from ihtlib.fast.minibatch import _threshold
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(6, 12))
+    v[1, [2, 7]] = [0.5, -0.5]  # a tie that H_3 has to break in row 1 ...
+    v[1, [0, 1, 3, 4, 5, 6, 8, 9, 10, 11]] = [2.0, -1.0, 0.1, 0.2, -0.3, 0.0, 0.4, 0.05, -0.01, 0.3]
+    v[2] = np.tile([1.0, -1.0], 6)  # ... and a row of twelve equal magnitudes
+    for s in (1, 3, 5):
+        assert np.array_equal(_threshold(v, s), il.hard_threshold(v, s))
+    assert np.array_equal(_threshold(v, np.array([1, 2, 3, 4, 5, 6])), il.hard_threshold(v, [1, 2, 3, 4, 5, 6]))
+    with pytest.raises(ValueError, match="overflowed; use a smaller step"):
+        _threshold(np.array([[1.0, np.inf]]), 1)

@@ -13,9 +13,10 @@ What makes it fast:
   features of all R batches are gathered into one (R, m, d+1) array and the logits and
   gradients of all runs come from two batched matrix products (the mean cross-entropy of
   :func:`ihtlib.model.cross_entropy_loss_and_grad`, written for a stack of batches);
-* no per-update objective object and no per-update validation of X and y (done once by
-  :func:`ihtlib.minibatch_iht_runs`); the update itself is :func:`~ihtlib.iht.iht_step`
-  given the gradient, as in :mod:`ihtlib.fast.iht_batch`;
+* no per-update objective object and no per-update validation (done once by
+  :func:`ihtlib.minibatch_iht_runs`): the update is :func:`~ihtlib.iht.iht_step`'s
+  H_s(θ − γ∇f_B(θ)) without its checks, one partition for all rows, and the literal
+  :func:`~ihtlib.hard_threshold` whenever the s-th largest magnitude of a row is tied;
 * BLAS is limited to one thread: these products are tiny, and one thread also rounds the
   same way on every machine.
 """
@@ -28,7 +29,7 @@ from collections.abc import Callable
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from ..iht import iht_step
+from ..thresholding import hard_threshold
 
 __all__ = ["softmax_minibatch_runs"]
 
@@ -85,7 +86,7 @@ def softmax_minibatch_runs(
     FloatingPointError
         The logits of some run overflowed (|θ| too large for float64), as the objective raises.
     ValueError
-        The gradient step θ − γ∇f_B(θ) overflowed (from :func:`~ihtlib.iht.iht_step`).
+        The gradient step θ − γ∇f_B(θ) overflowed (the message of :func:`~ihtlib.iht.iht_step`).
     """
     with _BLAS.limit(limits=1, user_api="blas"):
         return _run(X, y, n_classes, thetas, s, steps, n_epochs, rngs, step_factor, batch_size_of)
@@ -121,12 +122,26 @@ def _run(
             B = np.sort(orders[:, part], axis=1)  # (R, m): the samples of every run's batch
             grad = _batch_gradients(theta, X1[B], Y[B], K, d)
             gamma_k = steps * step_factor(k)
-            new = iht_step(lambda _theta, g=grad: (None, g), theta, s, gamma_k)
+            new = _threshold(theta - gamma_k[:, None] * grad, s)  # H_s(θ − γ_k ∇f_B(θ)), every run
             changed_at[((new != 0) != (theta != 0)).any(axis=1)] = epoch + 1
             theta, k = new, k + 1
             step_history.append(gamma_k)
         history[:, epoch + 1] = theta
     return history, changed_at, k, np.array(batch_sizes, dtype=int), np.stack(step_history, axis=1)
+
+
+def _threshold(v: np.ndarray, s: int | np.ndarray) -> np.ndarray:
+    """H_s(v) for every row of v (R, n), the member :func:`~ihtlib.hard_threshold` returns."""
+    if not np.isfinite(v).all():
+        raise ValueError("the gradient step θ − γ∇f(θ) overflowed; use a smaller step")
+    if not isinstance(s, int):
+        return hard_threshold(v, s)
+    R, n = v.shape
+    a = np.abs(v)
+    keep = a >= np.partition(a, n - s, axis=1)[:, n - s, None]  # the s largest magnitudes ...
+    if np.count_nonzero(keep) != R * s:  # ... unless one is tied with the s-th: the literal tie rule
+        return hard_threshold(v, s)
+    return np.where(keep, v, 0.0)
 
 
 def _batch_gradients(theta: np.ndarray, Xb: np.ndarray, Yb: np.ndarray, K: int, d: int) -> np.ndarray:
