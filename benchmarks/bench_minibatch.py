@@ -1,89 +1,151 @@
-"""Mini-batch IHT against full-batch IHT on digits at equal gradient evaluations (issue 14).
+"""Mini-batch IHT against full-batch IHT on digits at equal passes: the wide sweeps behind chapter 13.
 
-The softmax layer on digits (n = 650 parameters), s = 65 (10 % of n), the step γ = 1/L̂2s of
-chapter 9 (``estimate_l2s`` with 200 Monte Carlo pairs, seed 0).  Full-batch IHT
-(``il.iht_loop``, T iterations) against ``il.minibatch_iht`` at batch sizes 32, 128 and 512
-for T epochs: one epoch uses every sample once, so both cost T full passes of gradient
-evaluations.  Mini-batch runs use the same γ, constant or decreasing
-(γ_k = γ / (1 + k/k₀) with k₀ = 5 epochs' worth of updates).
+Chapter 13 (``book/13-minibatch-iht.ipynb``) runs 3 starts for 16 passes so that it executes in
+seconds; this script runs the same experiment with more starts, more passes, more batch sizes and
+more steps, and prints every table the chapter's figures are drawn from.
 
-For each seed (0, 1, 2) the start is ``random_sparse_init(n, s, seed=[seed, s])`` (the same
-start for every method) and the mini-batch shuffles use the same seed.  Printed: mean and
-spread (min–max) over the seeds of the training loss and test accuracy after 10 and after T
-passes, the epoch in which the support last changed, and the seconds per run.
+Setting (as in the chapter): the softmax layer on digits (n = 650), s = 65, the step
+γ̂ = 1/L̂2s of chapter 9 (``estimate_l2s`` with 200 Monte Carlo pairs, seed 0), starts
+``random_sparse_init(n, s, seed=[r, s])`` for r = 0 … S-1 (the same starts for every method),
+the shuffles of run (b, r) seeded by ``[b, r]``.  Full-batch IHT is ``il.iht`` with ``tol=0`` for
+T iterations; mini-batch IHT is ``il.minibatch_iht_runs`` for T epochs: both cost T passes.
 
-Run:  python benchmarks/bench_minibatch.py [T]      (default T = 100; about a minute on 2 cores)
+Printed:
+
+1. the loss after T passes, mean [min, max] over the starts, for every step and batch size;
+2. the noise floor: the plateau (mean loss over the second half of the passes) minus the
+   full-batch loss after T passes (same start, same step), its log-log slope against b where
+   every start has a positive excess, and the plateau against γ/b (equal γ/b, equal plateau?);
+3. at γ̂: the pass in which the support last changed (median) and the overlap of the final
+   support with full-batch IHT's (mean, of 65);
+4. at b = 32 and γ̂: constant step, decreasing steps γ/(1 + k/k₀) with k₀ = 1, 5 and 20 epochs'
+   worth of updates, growing batches with ρ = 1.1, 1.15 and 1.3: final loss, last support
+   change, test accuracy, updates;
+5. speed: seconds per run of the literal ``il.minibatch_iht`` and of ``il.minibatch_iht_runs``
+   (R runs at once) on the same runs, and the largest difference of their iterates.
+
+Run:  python benchmarks/bench_minibatch.py                 T = 100 passes, 5 starts (a few minutes)
+      python benchmarks/bench_minibatch.py --passes 40 --starts 3
+      python benchmarks/bench_minibatch.py --quick           T = 16, 3 starts: the chapter's runs
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 import numpy as np
 
 import ihtlib as il
 
-SEEDS = (0, 1, 2)
-BATCHES = (32, 128, 512)
-EARLY = 10  # the early budget, in passes
+BATCHES = (8, 16, 32, 64, 128, 256, 512, 1024)
 
 
-def runs(T: int):
-    split = il.load_split("digits")
-    X, y, Xt, yt = split.X_train, split.y_train, split.X_test, split.y_test
+def setting():
+    split = il.load_split("digits", test_size=0.2, seed=0)
     model = il.SoftmaxLayer(split.n_features, split.n_classes)
-    fun = model.objective(X, y)
-    n = model.n_params
-    s = round(0.1 * n)
-    gamma = il.estimate_l2s(fun, n, s, n_monte=200, seed=0).step
-    print(f"digits: N = {len(y)} training / {len(yt)} test samples, n = {n}, s = {s}, γ = 1/L̂2s = {gamma:.3g}, "
-          f"T = {T} passes, seeds {SEEDS}\n")
-    rows = {}
-
-    def record(name, seed, thetas, losses, changed, seconds):
-        rows.setdefault(name, []).append(
-            (losses[EARLY], model.accuracy(thetas[EARLY], Xt, yt), losses[T], model.accuracy(thetas[T], Xt, yt),
-             changed, seconds)
-        )
-
-    for seed in SEEDS:
-        theta0 = il.random_sparse_init(n, s, seed=[seed, s])
-        t = time.perf_counter()
-        thetas, losses = il.iht_loop(fun, theta0, s, gamma, max_iter=T, tol=0.0)
-        seconds = time.perf_counter() - t
-        supports = [il.support(th) for th in thetas]
-        changed = max((k for k in range(1, len(supports)) if supports[k] != supports[k - 1]), default=0)
-        thetas = np.vstack([thetas, np.repeat(thetas[-1:], T + 1 - len(thetas), axis=0)])  # if it stopped early
-        losses = np.append(losses, np.repeat(losses[-1], T + 1 - len(losses)))
-        record("full batch (b = N)", seed, thetas, losses, changed, seconds)
-        for b in BATCHES:
-            per_epoch = -(-len(y) // b)
-            for label, schedule in (("γ constant", None), ("γ decreasing", 5.0 * per_epoch)):
-                t = time.perf_counter()
-                r = il.minibatch_iht(model, X, y, theta0, s, gamma, b, T, seed=seed, step_schedule=schedule)
-                record(f"b = {b}, {label}", seed, r.thetas, r.losses, r.support_changed_at, time.perf_counter() - t)
-    return rows
+    fun = model.objective(split.X_train, split.y_train)
+    n, s = model.n_params, 65
+    l2s = il.estimate_l2s(fun, n, s, n_monte=200, seed=0)
+    steps = {
+        "1/L̂": l2s.step,
+        "1/(2L̂)": l2s.step / 2,
+        "1/(4L̂)": l2s.step / 4,
+        "1/bound": 1 / il.smoothness_bound(split.X_train),
+    }
+    return split, model, fun, n, s, steps
 
 
-def main(T: int = 100) -> None:
-    rows = runs(T)
-    cols = [f"loss @{EARLY}", f"test acc @{EARLY} (%)", f"loss @{T}", f"test acc @{T} (%)", "support last changed",
-            "seconds"]
-    head = f"{'method':<28}" + "".join(f"{c:>26}" for c in cols)
-    print(head)
-    print("-" * len(head))
-    for name, values in rows.items():
-        v = np.array(values, dtype=float)
-        v[:, [1, 3]] *= 100
-        cells = []
-        for j, c in enumerate(cols):
-            fmt = ".0f" if c == "support last changed" else (".2f" if "seconds" in c or "acc" in c else ".4f")
-            cells.append(f"{v[:, j].mean():{fmt}} [{v[:, j].min():{fmt}}, {v[:, j].max():{fmt}}]")
-        print(f"{name:<28}" + "".join(f"{c:>26}" for c in cells))
-    print("\nmean [min, max] over the seeds; 'support last changed': the last epoch (= pass, = full-batch iteration)"
-          " in which an update changed the support; T means it was still changing at the end.")
+def cell(v: np.ndarray, fmt: str = ".3f") -> str:
+    return f"{np.mean(v):{fmt}} [{np.min(v):{fmt}}, {np.max(v):{fmt}}]"
+
+
+def main(passes: int, n_starts: int, batches: tuple[int, ...]) -> None:
+    split, model, fun, n, s, steps = setting()
+    X, y = split.X_train, split.y_train
+    N, T, starts_r = len(y), passes, range(n_starts)
+    theta0 = np.stack([il.random_sparse_init(n, s, seed=[r, s]) for r in starts_r])
+    starts = np.tile(theta0, (len(steps), 1))  # row j * S + r: step j, start r
+    gammas = np.repeat(list(steps.values()), n_starts)
+    shape = (len(steps), n_starts)
+    print(f"digits: N = {N}, n = {n}, s = {s}, T = {T} passes, {n_starts} starts; steps "
+          + ", ".join(f"{k} = {v:.3g}" for k, v in steps.items()) + "\n")
+
+    t = time.perf_counter()
+    full = il.iht(fun, starts, s, gammas, max_iter=T, tol=0.0)
+    losses = {N: full.losses.reshape(*shape, -1)}
+    thetas = {N: full.theta.reshape(*shape, n)}
+    changed = {N: full.support_changed_at.reshape(shape)}
+    for b in batches:
+        r = il.minibatch_iht_runs(model, X, y, starts, s, gammas, b, T, [[b, i] for i in starts_r] * len(steps))
+        losses[b], thetas[b] = r.losses.reshape(*shape, -1), r.theta.reshape(*shape, n)
+        changed[b] = r.support_changed_at.reshape(shape)
+    print(f"(all runs: {time.perf_counter() - t:.1f} s)\n")
+    cols = (*batches, N)
+    name = {b: ("full" if b == N else f"b = {b}") for b in cols}
+
+    print(f"1. loss after {T} passes, mean [min, max] over {n_starts} starts")
+    print(f"{'step':<10}" + "".join(f"{name[b]:>24}" for b in cols))
+    for j, step in enumerate(steps):
+        print(f"{step:<10}" + "".join(f"{cell(losses[b][j, :, -1]):>24}" for b in cols))
+
+    half = slice(T // 2 + 1, T + 1)
+    plateau = {b: L[:, :, half].mean(axis=2) for b, L in losses.items()}
+    print(f"\n2. noise floor: plateau (mean loss over passes {T // 2 + 1}-{T}) minus full batch after {T} passes")
+    print(f"{'step':<10}" + "".join(f"{name[b]:>24}" for b in batches) + f"{'log-log slope':>16}")
+    for j, step in enumerate(steps):
+        ex = np.array([plateau[b][j] - losses[N][j, :, -1] for b in batches])  # (batch, start)
+        ok = [k for k in range(len(batches)) if (ex[k] > 0).all()]
+        slope = (f"{np.polyfit(np.log(np.array(batches)[ok]), np.log(ex[ok].mean(axis=1)), 1)[0]:.2f} "
+                 f"(b <= {batches[ok[-1]]})") if len(ok) >= 2 else "–"
+        print(f"{step:<10}" + "".join(f"{cell(e, '.3f'):>24}" for e in ex) + f"{slope:>16}")
+    print("   the plateau against γ/b (mean over starts):")
+    for j, (step, gamma) in enumerate(steps.items()):
+        print(f"   {step:<9}" + ", ".join(f"γ/b = {gamma / b:.3g}: {plateau[b][j].mean():.3f}" for b in batches))
+
+    print(f"\n3. support at γ = 1/L̂: last change (pass; {T} = still changing), overlap with full batch (of {s})")
+    S_full = thetas[N][0] != 0
+    cross = [int((S_full[p] & S_full[q]).sum()) for p in starts_r for q in starts_r if p < q]
+    for b in cols:
+        overlap = ((thetas[b][0] != 0) & S_full).sum(axis=1)
+        print(f"   {name[b]:<9} last change median {np.median(changed[b][0]):5.0f} "
+              f"(still changing: {int(np.sum(changed[b][0] == T))} of {n_starts}), overlap {cell(overlap, '.1f')}")
+    print(f"   full-batch supports of different starts overlap in {min(cross)}-{max(cross)} of {s}" if cross else "")
+
+    print("\n4. schedules at b = 32, γ = 1/L̂ (same shuffles as the constant-step runs)")
+    per_epoch = -(-N // 32)
+    seeds = [[32, i] for i in starts_r]
+    variants = {"constant": {}}
+    variants.update({f"decreasing, k0 = {e} epochs": {"step_schedule": float(e * per_epoch)} for e in (1, 5, 20)})
+    variants.update({f"growing, rho = {rho}": {"batch_growth": rho} for rho in (1.1, 1.15, 1.3)})
+    for label, options in variants.items():
+        r = il.minibatch_iht_runs(model, X, y, theta0, s, steps["1/L̂"], 32, T, seeds, **options)
+        acc = 100 * model.accuracy(r.theta, split.X_test, split.y_test)
+        print(f"   {label:<28} loss {cell(r.losses[:, -1])}  last change {np.median(r.support_changed_at):4.0f}  "
+              f"test acc {cell(acc, '.1f')} %  updates {r.n_steps}")
+    acc = 100 * model.accuracy(thetas[N][0], split.X_test, split.y_test)
+    print(f"   {'full batch':<28} loss {cell(losses[N][0, :, -1])}  last change {np.median(changed[N][0]):4.0f}  "
+          f"test acc {cell(acc, '.1f')} %  updates {T}")
+
+    print("\n5. speed, b = 32, γ = 1/L̂, 5 epochs: the literal minibatch_iht run by run against minibatch_iht_runs")
+    t = time.perf_counter()
+    literal = [il.minibatch_iht(model, X, y, theta0[i], s, steps["1/L̂"], 32, 5, seed=seeds[i]) for i in starts_r]
+    t_lit = (time.perf_counter() - t) / n_starts
+    t = time.perf_counter()
+    batched = il.minibatch_iht_runs(model, X, y, theta0, s, steps["1/L̂"], 32, 5, seeds)
+    t_fast = (time.perf_counter() - t) / n_starts
+    diff = max(float(np.abs(batched.thetas[i] - literal[i].thetas).max()) for i in starts_r)
+    print(f"   literal {t_lit:.3f} s per run, minibatch_iht_runs {t_fast:.3f} s per run ({n_starts} runs at once): "
+          f"{t_lit / t_fast:.1f}x; largest difference of the iterates {diff:.1e}")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=100, help="T, the budget in passes (default 100)")
+    parser.add_argument("--starts", type=int, default=5, help="number of random starts (default 5)")
+    parser.add_argument("--quick", action="store_true", help="the chapter's runs: T = 16, 3 starts, b = 16 … 512")
+    args = parser.parse_args()
+    if args.quick:
+        main(16, 3, (16, 32, 64, 128, 512))
+    else:
+        main(args.passes, args.starts, BATCHES)
