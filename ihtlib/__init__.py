@@ -10,6 +10,8 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.mlp``            ``MLP``: the same interface for several layers; ``mlp_loss_and_grad``
 ``ihtlib.thresholding``   ``hard_threshold``, ``hard_threshold_set``, ``support``, ``random_sparse_init``
 ``ihtlib.iht``            ``iht_step``, ``iht_loop`` (Algorithm 5.1, literally), ``iht``
+``ihtlib.minibatch``      ``minibatch_iht``: stochastic IHT with mini-batches drawn per epoch, literally;
+                          ``minibatch_iht_runs``: R runs at once (fast: ``ihtlib.fast.minibatch``)
 ``ihtlib.stability``      ``ht_stability``: fixed point, HT-stable or HT-unstable (chapter 5)
 ``ihtlib.rss``            ``gradient_ratio`` (one pair), ``estimate_l2s``, ``smoothness_bound``, ``Quadratic``
 ``ihtlib.experiments``    ``sparsity_sweep``, ``sweep_starts``, ``train_dense``
@@ -39,6 +41,7 @@ from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, sweep
 from .hessian import cross_entropy_hessian, softmax_hessian
 from .htp import HTPResult, htp
 from .iht import IHTResult, iht, iht_loop, iht_step
+from .minibatch import MiniBatchResult, minibatch_iht, minibatch_iht_runs
 from .mlp import MLP, mlp_loss_and_grad
 from .model import SoftmaxLayer
 from .plotting import (
@@ -79,6 +82,9 @@ __all__ = [
     "iht",
     "iht_step",
     "iht_loop",
+    "MiniBatchResult",
+    "minibatch_iht",
+    "minibatch_iht_runs",
     "StabilityReport",
     "ht_stability",
     "STABILITY_TOL",

@@ -385,6 +385,76 @@ int_family("iht_loop", "max_iter", lambda v: _loop(max_iter=v), 1)
 real_family("iht_loop", "tol", lambda v: _loop(tol=v), low=0.0)
 int_family("iht_loop", "settle", lambda v: _loop(settle=v), 1, none_ok=True)
 real_family("iht_loop", "settle_rtol", lambda v: _loop(settle=2, settle_rtol=v), low=0.0)
+# minibatch_iht: stochastic IHT with mini-batches (issue 14)
+_mb = lambda **kw: il.minibatch_iht(**{"model": MODEL, "X": X, "y": Y, "theta0": TH, "s": 3, "step": 0.5,  # noqa: E731
+                                      "batch_size": 40, "n_epochs": 2, **kw})
+_is_model_error("minibatch_iht", lambda m: _mb(model=m))
+array_family("minibatch_iht", "theta0", lambda v: _mb(theta0=v), TH, shape_bad=np.zeros((2, N)))
+err("minibatch_iht", "theta0: wrong length", lambda: _mb(theta0=np.zeros(4)), ValueError, r"^theta0 must have shape")
+err("minibatch_iht", "theta0: more than s nonzeros", lambda: _mb(theta0=np.ones(N)), ValueError, r"^theta0 has 15")
+array_family("minibatch_iht", "X", lambda v: _mb(X=v), X, shape_bad=np.ones(4))
+err("minibatch_iht", "y: wrong length", lambda: _mb(y=Y[:5]), ValueError, r"mismatched lengths")
+s_family("minibatch_iht", lambda v: _mb(s=v), N)
+step_family("minibatch_iht", lambda v: _mb(step=v))
+int_family("minibatch_iht", "batch_size", lambda v: _mb(batch_size=v), 1)
+err("minibatch_iht", "batch_size: N + 1", lambda: _mb(batch_size=len(Y) + 1), ValueError, r"^batch_size must")
+int_family("minibatch_iht", "n_epochs", lambda v: _mb(n_epochs=v), 1)
+seed_family("minibatch_iht", lambda v: _mb(seed=v))
+for label, v, error in (("0", 0.0, ValueError), ("-1", -1.0, ValueError), ("NaN", np.nan, ValueError),
+                        ("inf", np.inf, ValueError), ("bool", True, TypeError), ("string", "5", TypeError)):
+    err("minibatch_iht", f"step_schedule: {label}", lambda v=v: _mb(step_schedule=v), error, r"^step_schedule")
+for label, f, error in (("returns 0", lambda k: 0.0, ValueError), ("returns NaN", lambda k: np.nan, ValueError),
+                        ("returns a string", lambda k: "1", TypeError)):
+    err("minibatch_iht", f"step_schedule: {label}", lambda f=f: _mb(step_schedule=f), error, r"^step_schedule\(k\)")
+for label, v, error in (("0.5 (shrinks)", 0.5, ValueError), ("NaN", np.nan, ValueError), ("inf", np.inf, ValueError),
+                        ("bool", True, TypeError), ("string", "2", TypeError)):
+    err("minibatch_iht", f"batch_growth: {label}", lambda v=v: _mb(batch_growth=v), error, r"^batch_growth")
+for label, f, error in (("returns 0", lambda e: 0, ValueError), ("returns N + 1", lambda e: len(Y) + 1, ValueError),
+                        ("returns 2.5", lambda e: 2.5, TypeError)):
+    err("minibatch_iht", f"batch_growth: {label}", lambda f=f: _mb(batch_growth=f), error, r"^batch_growth\(e\)")
+ok("minibatch_iht", "batch_growth=1e300: capped at N, no overflow",
+   lambda: _mb(batch_growth=1e300, n_epochs=3), lambda r: list(r.batch_sizes) == [40, 120, 120])
+err("minibatch_iht", "step far too large: no safeguard, the overflow is named",
+    lambda: il.minibatch_iht(MODEL, X, Y, TH, 3, 1e308, 40, 3), (ValueError, FloatingPointError),
+    r"use a smaller step|too large for float64")
+ok("MiniBatchResult", "finite losses and one pass per epoch", lambda: _mb(batch_size=1, n_epochs=1),
+   lambda r: np.isfinite(r.losses).all() and list(r.passes) == [0.0, 1.0] and r.n_steps == len(Y), honest=True)
+# minibatch_iht_runs: R runs at once (the fast layer for a SoftmaxLayer, the literal loop otherwise)
+_mbr = lambda **kw: il.minibatch_iht_runs(**{"model": MODEL, "X": X, "y": Y, "theta0": TH, "s": 3,  # noqa: E731
+                                            "step": 0.5, "batch_size": 40, "n_epochs": 2, "seeds": [0, 1], **kw})
+_is_model_error("minibatch_iht_runs", lambda m: _mbr(model=m))
+array_family("minibatch_iht_runs", "theta0", lambda v: _mbr(theta0=v), TH, shape_bad=np.zeros((2, 2, N)))
+err("minibatch_iht_runs", "theta0: 3 rows for 2 seeds", lambda: _mbr(theta0=np.stack([TH] * 3)), ValueError,
+    r"^theta0 must have shape \(15,\) or \(2, 15\)")
+err("minibatch_iht_runs", "theta0: a row with more than s nonzeros", lambda: _mbr(theta0=np.stack([TH, np.ones(N)])),
+    ValueError, r"^theta0 has 15 nonzeros \(run 1\)")
+array_family("minibatch_iht_runs", "X", lambda v: _mbr(X=v), X, shape_bad=np.ones(4))
+err("minibatch_iht_runs", "y: wrong length", lambda: _mbr(y=Y[:5]), ValueError, r"mismatched lengths")
+s_family("minibatch_iht_runs", lambda v: _mbr(s=v), N)
+step_family("minibatch_iht_runs", lambda v: _mbr(step=v))
+err("minibatch_iht_runs", "step: 3 steps for 2 seeds", lambda: _mbr(step=[0.5, 0.2, 0.1]), ValueError,
+    r"^step must be a scalar or have one entry per run \(2\)")
+err("minibatch_iht_runs", "step: one NaN among the runs", lambda: _mbr(step=np.array([0.5, np.nan])), ValueError,
+    r"^step must be finite and > 0")
+int_family("minibatch_iht_runs", "batch_size", lambda v: _mbr(batch_size=v), 1)
+int_family("minibatch_iht_runs", "n_epochs", lambda v: _mbr(n_epochs=v), 1)
+for label, v in (("an int", 0), ("a Generator", np.random.default_rng(0)), ("None", None), ("a string", "01")):
+    err("minibatch_iht_runs", f"seeds: {label}", lambda v=v: _mbr(seeds=v), TypeError,
+        r"^seeds must be a list or tuple")
+err("minibatch_iht_runs", "seeds: empty", lambda: _mbr(seeds=[]), ValueError, r"^seeds must hold one seed per run")
+for label, v, error in (("-1", -1, ValueError), ("1.5", 1.5, TypeError), ("'0'", "0", TypeError)):
+    err("minibatch_iht_runs", f"seeds: a bad seed {label}", lambda v=v: _mbr(seeds=[0, v]), error, r"^seeds\[1\] must")
+err("minibatch_iht_runs", "step_schedule: 0", lambda: _mbr(step_schedule=0.0), ValueError, r"^step_schedule")
+err("minibatch_iht_runs", "batch_growth: 0.5", lambda: _mbr(batch_growth=0.5), ValueError, r"^batch_growth")
+err("minibatch_iht_runs", "batch_growth(e) returns N + 1", lambda: _mbr(batch_growth=lambda e: len(Y) + 1), ValueError,
+    r"^batch_growth\(e\)")
+err("minibatch_iht_runs", "step far too large: the overflow is named (fast layer)",
+    lambda: _mbr(step=1e308, n_epochs=3), (ValueError, FloatingPointError), r"use a smaller step|too large for float64")
+err("minibatch_iht_runs", "step far too large: the overflow is named (an MLP: the literal loop)",
+    lambda: _mbr(model=MLP, theta0=MLP.init(3, seed=0), step=1e308, n_epochs=3), (ValueError, FloatingPointError),
+    r"use a smaller step|too large for float64")
+ok("minibatch_iht_runs", "one run, a tuple of seeds: shapes with a leading axis of 1", lambda: _mbr(seeds=(3,)),
+   lambda r: r.thetas.shape == (1, 3, N) and r.losses.shape == (1, 3) and r.support_changed_at.shape == (1,))
 ok("iht_loop", "step far too large: taken anyway, the losses grow (no safeguard)",
    lambda: il.iht_loop(QUAD, np.array([1.0, 0, 0, 0]), 1, 5.0, max_iter=5), lambda r: np.all(np.diff(r[1]) > 0))
 
