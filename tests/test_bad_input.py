@@ -626,6 +626,31 @@ int_family("htp", "max_iter", lambda v: _htp(max_iter=v), 1)
 ok("HTPResult", "converged flags and finite objectives", lambda: _htp(theta0=np.zeros((2, N))),
    lambda r: isinstance(r, il.HTPResult) and r.converged.dtype == bool and np.isfinite(r.objectives).all())
 
+# -------------------------------------------------------------------- swap search
+for _name, _search in (("swap_search", il.swap_search), ("swap_search_batched", il.swap_search_batched)):
+    _sw = lambda f=_search, **kw: f(**{"model": MODEL, "X": X, "y": Y, "support": (0, 12), "max_sweeps": 1, **kw})  # noqa: E731
+    _is_model_error(_name, lambda m, _sw=_sw: _sw(model=m))
+    err(_name, "model: an MLP", lambda _sw=_sw: _sw(model=MLP), TypeError, r"^model must be a SoftmaxLayer")
+    for label, sup, error, match in (
+        ("support: empty", (), ValueError, r"^support is empty"),
+        ("support: two supports", [(0,), (1,)], ValueError, r"^support must be one support, got 2"),
+        ("support: float index", (1.5,), TypeError, r"must hold integer indices"),
+        ("support: index 99", (99,), ValueError, r"has indices outside 0 … 14"),
+        ("support: mask of wrong width", np.ones(3, dtype=bool), ValueError, r"support mask must have shape"),
+        ("support: a string", "abc", TypeError, r"^supports must be"),
+        ("support: an int", 3, TypeError, r"^supports must be"),
+    ):
+        err(_name, label, lambda sup=sup, _sw=_sw: _sw(support=sup), error, match)
+    int_family(_name, "max_sweeps", lambda v, _sw=_sw: _sw(max_sweeps=v), 1)
+    real_family(_name, "rtol", lambda v, _sw=_sw: _sw(rtol=v), low=0.0)
+    real_family(_name, "ridge", lambda v, _sw=_sw: _sw(ridge=v), low=0.0)
+    array_family(_name, "X", lambda v, _sw=_sw: _sw(X=v), X, shape_bad=np.ones(4))
+    ok(_name, "support: a boolean mask works", lambda _sw=_sw: _sw(support=np.arange(N) < 2),
+       lambda r: isinstance(r, il.SwapResult) and len(r.support) == 2)
+ok("SwapResult", "ridge=0 from the bias-only support: finite, a strictly decreasing history",
+   lambda: il.swap_search_batched(MODEL, X, Y, (12, 13, 14), ridge=0.0, max_sweeps=3),
+   lambda r: np.isfinite(r.theta).all() and np.all(np.diff(r.history) < 0) and len(r.support) == 3, honest=True)
+
 # ---------------------------------------------------------------------- plotting
 array_family("plot_losses", "losses", il.plot_losses, np.linspace(1, 0.1, 5), shape_bad=np.zeros((2, 2, 2)),
              extra=[Case("plot_losses", "losses: NaN drawn as a gap", lambda: il.plot_losses([1.0, np.nan, 0.5]),
