@@ -12,6 +12,7 @@ What makes it fast:
   and that evaluation gives both f(θ^{k+1}), for the checks, and ∇f(θ^{k+1}), for the next
   update, which is :func:`~ihtlib.iht.iht_step` given the gradient already known;
 * runs that stop leave the batch (the arrays of the active runs are compacted);
+* when the active runs share one s it is passed as one integer (a partition, not a sort per row);
 * BLAS is limited to one thread: on products this small more threads only contend.
 """
 
@@ -109,6 +110,17 @@ def _update(
             return iht_step(lambda _theta: (None, grad), theta, s, step), blown
 
 
+def _one_level(level: int | np.ndarray) -> int | np.ndarray:
+    """``level`` as one int when every active run has the same s (a sweep's block once a level has left it).
+
+    The same update: :func:`~ihtlib.hard_threshold` finds the same s-th largest magnitude by a
+    partition instead of a sort of every row, and the per-row checks of s are skipped.
+    """
+    if np.ndim(level) == 0 or level.size == 0 or not (level == level[0]).all():
+        return level
+    return int(level[0])
+
+
 def _iterate(
     fun: Callable, thetas: np.ndarray, s: int | np.ndarray, steps: np.ndarray, max_iter: int, tol: float, progress: bool
 ) -> tuple:
@@ -126,7 +138,7 @@ def _iterate(
     monotone = np.ones(B, dtype=bool)
     message = [""] * B
     # The active runs, compacted: row j of theta, grad, loss, step, level, limit belongs to run runs[j].
-    runs, theta, step, level = np.arange(B), thetas.copy(), steps, s
+    runs, theta, step, level = np.arange(B), thetas.copy(), steps, _one_level(s)
     limit = loss + RISE_RTOL * np.abs(loss)  # a run diverges when its loss exceeds f(θ^0)
     for k in tqdm(range(1, max_iter + 1), disable=not progress, desc="IHT", leave=False):
         if k >= losses.shape[0]:
@@ -158,7 +170,7 @@ def _iterate(
             status[stop] = np.where(status[stop] == "diverged", "diverged", "converged")
             keep = ~done
             runs, theta, grad, loss = runs[keep], theta[keep], grad[keep], loss[keep]
-            step, limit, level = step[keep], limit[keep], level if np.ndim(level) == 0 else level[keep]
+            step, limit, level = step[keep], limit[keep], level if np.ndim(level) == 0 else _one_level(level[keep])
             if runs.size == 0:
                 break
     thetas[runs] = theta

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ..iht import iht
+from ..iht import iht_step
 from ..stability import ht_stability
 from ..validation import check_array, check_callable, check_integer, check_step
 
@@ -26,13 +26,13 @@ __all__ = ["plot_iht_path", "plot_fixed_point_band"]
 
 
 def _iht_path_data(fun: Callable, start: np.ndarray, step: float, n_steps: int):
-    """θ⁰, …, θ^K (one IHT step per call of ``iht``) and the gradient steps v⁰, …, v^{K-1}."""
+    """θ⁰, …, θ^K (one :func:`~ihtlib.iht_step` each) and the gradient steps v⁰, …, v^{K-1}."""
     thetas, steps = [start], []
     theta = start
     for _ in range(n_steps):
         grad = np.asarray(fun(theta[None])[1], dtype=float)[0]
         steps.append(theta - step * grad)
-        theta = iht(fun, theta, 1, step, max_iter=1, tol=0.0).theta
+        theta = iht_step(fun, theta, 1, step)
         thetas.append(theta)
     return np.array(thetas), np.array(steps)
 
@@ -57,7 +57,7 @@ def plot_iht_path(
     step : float
         The step size γ > 0.
     n_steps : int, default 4
-        Number of IHT steps drawn (1 to 50); each is one call of ``iht(..., max_iter=1)``.
+        Number of IHT steps drawn (1 to 50); each is one :func:`~ihtlib.iht_step`.
     axes : sequence of P Axes, optional
     titles : sequence of P str, optional
 

@@ -60,7 +60,7 @@ def check_array(
             raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); at least one entry is needed")
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not np.isfinite(arr).all():
         bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
     return arr
@@ -163,6 +163,6 @@ def check_theta(theta: ArrayLike, n_params: int, name: str = "theta") -> np.ndar
     theta = check_array(theta, name, finite=False, allow_empty=True)
     if theta.ndim == 0 or theta.shape[-1] != n_params:
         raise ValueError(f"{name} must have shape (..., {n_params}), got shape {theta.shape}")
-    if not np.all(np.isfinite(theta)):
+    if not np.isfinite(theta).all():
         raise ValueError(f"{name} contains NaN or infinite values; all entries must be finite")
     return theta

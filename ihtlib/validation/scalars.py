@@ -127,6 +127,12 @@ def check_step(step: ArrayLike, n_runs: int | None = None) -> np.ndarray:
     ValueError
         ``step`` is <= 0, NaN or infinite, or has the wrong length.
     """
+    if type(step) is np.ndarray and step.dtype == np.float64 and step.ndim <= 1:
+        # the common case, called once per IHT iteration: one pass for "finite and > 0", no conversion
+        if (step.ndim == 0 or (n_runs is not None and step.shape[0] == n_runs)) and (
+            np.isfinite(step).all() and (step > 0).all()
+        ):
+            return step.copy()
     if isinstance(step, (bool, np.bool_, str, bytes)) or step is None:
         raise TypeError(f"step must be a positive real number, got {_show(step)}")
     try:
@@ -174,6 +180,9 @@ def check_s_per_row(s: int | ArrayLike, n: int, batch_shape: tuple[int, ...]) ->
     if np.ndim(s) == 0:
         return check_s(s.item() if isinstance(s, np.ndarray) and s.dtype.kind in "iu" else s, n)
     arr = np.asarray(s)
+    if arr.dtype == np.int64 and arr.shape == batch_shape and arr.size:  # the common case, once per IHT iteration
+        if arr.min() >= 1 and arr.max() <= n:
+            return arr.copy()
     if arr.dtype.kind not in "iu":
         raise TypeError(f"s must hold integers between 1 and n={n}, got dtype {arr.dtype}")
     if arr.size and (arr.min() < 1 or arr.max() > n):
