@@ -18,7 +18,7 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection
 ``ihtlib.htp``            ``htp``: hard thresholding pursuit (IHT's support choice, then a refit)
-``ihtlib.swap``           ``swap_search`` (swap one coordinate, refit, literally), ``swap_search_batched``
+``ihtlib.swap``           ``swap_search`` (swap one coordinate, refit), ``swap_search_batched``, ``swap_graph``
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
@@ -54,7 +54,7 @@ from .plotting import (
 from .refit import RestrictedFit, minimize_on_supports, refit
 from .rss import L2sEstimate, Quadratic, estimate_l2s, gradient_ratio, restricted_smoothness_bound, smoothness_bound
 from .stability import STABILITY_TOL, StabilityReport, ht_stability
-from .swap import SwapResult, swap_search, swap_search_batched
+from .swap import SwapGraph, SwapResult, best_swap, swap_graph, swap_search, swap_search_batched
 from .thresholding import hard_threshold, hard_threshold_set, random_sparse_init, support
 
 __version__ = "0.1.0"
@@ -106,6 +106,9 @@ __all__ = [
     "SwapResult",
     "swap_search",
     "swap_search_batched",
+    "best_swap",
+    "SwapGraph",
+    "swap_graph",
     "feature_selection",
     "l1_path",
     "magnitude_pruning",

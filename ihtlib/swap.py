@@ -26,16 +26,19 @@ batch by :func:`ihtlib.minimize_on_supports`; a test checks that both agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .exhaustive import BestSubsetResult
+from .fast.swap import best_swap_rows, follow, support_rows
 from .hessian import check_softmax_layer
 from .model import SoftmaxLayer
 from .refit import minimize_on_supports, refit, supports_to_mask
 from .validation import check_integer, check_tol
 
-__all__ = ["SwapResult", "swap_search", "swap_search_batched"]
+__all__ = ["SwapResult", "swap_search", "swap_search_batched", "best_swap", "SwapGraph", "swap_graph"]
 
 
 @dataclass
@@ -75,7 +78,12 @@ class SwapResult:
 
 def _one_support(model: SoftmaxLayer, support: ArrayLike) -> tuple:
     """The start as a sorted tuple of indices, checked: one nonempty support."""
-    mask = supports_to_mask(support, model.n_params)
+    return _support_of(support, model.n_params)
+
+
+def _support_of(support: ArrayLike, n: int) -> tuple:
+    """One nonempty support of n parameters as a sorted tuple of indices, checked."""
+    mask = supports_to_mask(support, n)
     if mask.shape[0] > 1:
         raise ValueError(f"support must be one support, got {mask.shape[0]}")
     S = tuple(int(i) for i in np.flatnonzero(mask.any(axis=0)))  # () for the empty support
@@ -232,3 +240,162 @@ def swap_search_batched(
         history.append(float(fit.objective[b]))
         path.append(S)
     return SwapResult(S, theta, history[-1], n_sweeps, n_refits, np.array(history), path, converged)
+
+
+# ------------------------------------------------------------------ the swap graph of a solved level
+def _rows_of(result: BestSubsetResult) -> dict:
+    """{support: row} of the table of an exhaustive search (every support of size s)."""
+    return {tuple(int(i) for i in S): r for r, S in enumerate(result.all_supports)}
+
+
+def _check_table(result: object) -> int:
+    """The number of parameters n of an exhaustive search's table, checked complete."""
+    if not isinstance(result, BestSubsetResult):
+        raise TypeError(
+            f"result must be a BestSubsetResult (from il.best_subset or il.best_subset_path), got "
+            f"{type(result).__name__}"
+        )
+    n = int(result.all_thetas.shape[1])
+    if result.all_supports.shape != (comb(n, result.s), result.s):
+        raise ValueError(
+            f"result must hold every support of size {result.s} of {n} parameters ({comb(n, result.s)} rows), "
+            f"got {result.all_supports.shape[0]}"
+        )
+    return n
+
+
+def best_swap(result: BestSubsetResult, support: ArrayLike, rtol: float = 1e-12) -> tuple:
+    """One sweep of :func:`swap_search`, literally, with F*(S') read from an exhaustive search's table.
+
+    The exhaustive search (:func:`ihtlib.best_subset`) has already refitted every support S' of
+    size s, so the refits of a sweep are look-ups: try every swap S - {i} ∪ {j} in the order of
+    :func:`swap_search` (i ∈ S ascending, then j ∉ S ascending), keep the first one with the lowest
+    F*, and move there if that lowers F*(S) by more than ``rtol · |F*(S)|``.
+
+    Parameters
+    ----------
+    result : BestSubsetResult
+        The exhaustive search at level s (its ``all_supports`` and ``all_objectives``).
+    support : sequence of int, or boolean mask of shape (n,)
+        One support of size s.
+    rtol : float, default 1e-12
+        As in :func:`swap_search`.
+
+    Returns
+    -------
+    tuple of int
+        The support the search moves to, or ``support`` itself (sorted) when no swap lowers F*:
+        then it is a swap-local minimum.
+
+    See Also
+    --------
+    swap_graph : the same for every support of size s at once, and where each search ends.
+    """
+    n = _check_table(result)
+    S = _support_of(support, n)
+    if len(S) != result.s:
+        raise ValueError(f"support must have size s = {result.s} (the table's level), got {len(S)}: {S}")
+    rtol = check_tol(rtol, "rtol")
+    F = dict(zip(_rows_of(result), result.all_objectives.tolist(), strict=True))  # F*(S') of every S'
+    best = None
+    for i in S:
+        for j in range(n):
+            if j not in S:
+                S_new = tuple(sorted(set(S) - {i} | {j}))
+                if best is None or F[S_new] < F[best]:
+                    best = S_new
+    if best is None or not _lowers(F[best], F[S], rtol):
+        return S
+    return best
+
+
+@dataclass
+class SwapGraph:
+    """What :func:`swap_graph` returns: the swap search from every support of size s.
+
+    Rows are the supports of the exhaustive search, in its (``itertools.combinations``) order.
+
+    Attributes
+    ----------
+    s : int
+    n : int
+        Number of parameters.
+    supports : ndarray of int, shape (C, s)
+        Every support of size s, C = C(n, s).
+    objective : ndarray, shape (C,)
+        F*(S) of each support (from the exhaustive search).
+    next : ndarray of int, shape (C,)
+        Row of the support the search moves to from each support (:func:`best_swap`); the row
+        itself at a swap-local minimum.
+    local_min : ndarray of bool, shape (C,)
+        No swap lowers F* (``next`` is the row itself).
+    end : ndarray of int, shape (C,)
+        Row of the swap-local minimum where the search from each support stops.
+    moves : ndarray of int, shape (C,)
+        Moves of that search (0 at a swap-local minimum).
+    """
+
+    s: int
+    n: int
+    supports: np.ndarray
+    objective: np.ndarray
+    next: np.ndarray
+    local_min: np.ndarray
+    end: np.ndarray
+    moves: np.ndarray
+
+    def rows(self, supports: ArrayLike) -> np.ndarray:
+        """Rows of the given supports: int array of shape (B,).
+
+        Parameters
+        ----------
+        supports : boolean mask of shape (B, n) or (n,), or a sequence of index tuples,
+            each of size s.
+
+        Returns
+        -------
+        ndarray of int, shape (B,)
+        """
+        mask = supports_to_mask(supports, self.n)
+        sizes = mask.sum(axis=1)
+        if mask.shape[0] == 0 or np.any(sizes != self.s):
+            raise ValueError(f"every support must have size s = {self.s}, got sizes {sorted(set(sizes.tolist()))}")
+        return support_rows(np.sort(np.nonzero(mask)[1].reshape(-1, self.s), axis=1), self.n)
+
+
+def swap_graph(result: BestSubsetResult, rtol: float = 1e-12) -> SwapGraph:
+    """The swap search from every support of size s, read from an exhaustive search's table.
+
+    ``next[r]`` is :func:`best_swap` of support r (one sweep of :func:`swap_search`, its refits
+    looked up); following ``next`` until it stops gives ``end[r]``, the swap-local minimum
+    where :func:`swap_search` from support r stops, after ``moves[r]`` moves.  Computed by
+    :func:`ihtlib.fast.swap.best_swap_rows` (all neighbourhoods as arrays); a test checks that
+    it agrees with :func:`best_swap` on every support, and with :func:`swap_search` (real
+    refits) along whole paths.
+
+    Parameters
+    ----------
+    result : BestSubsetResult
+        The exhaustive search at one level s (:func:`ihtlib.best_subset`, or one entry of
+        :func:`ihtlib.best_subset_path`).
+    rtol : float, default 1e-12
+        As in :func:`swap_search`.
+
+    Returns
+    -------
+    SwapGraph
+    """
+    n = _check_table(result)
+    rtol = check_tol(rtol, "rtol")
+    nxt = best_swap_rows(result.all_supports, result.all_objectives, n, rtol)
+    end, moves = follow(nxt)
+    return SwapGraph(
+        s=result.s,
+        n=n,
+        supports=result.all_supports.copy(),
+        objective=result.all_objectives.copy(),
+        next=nxt,
+        local_min=nxt == np.arange(nxt.size),
+        end=end,
+        moves=moves,
+    )

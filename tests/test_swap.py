@@ -8,6 +8,9 @@
 * the batched version against the literal one, move by move.
 """
 
+from itertools import combinations
+from math import comb
+
 import numpy as np
 import pytest
 
@@ -156,3 +159,102 @@ def test_a_swap_local_minimum_that_is_not_the_optimum(iris, model):
     assert res.converged and res.support == (2, 7) != opt.support == (6, 11)
     assert res.objective / opt.objective - 1 == pytest.approx(0.0105, abs=5e-4)
     assert opt.rank_of(res.support) > 0
+
+
+# ------------------------------------------------------------------ the swap graph of a solved level
+def _table(n, s, objectives):
+    """A BestSubsetResult with given restricted optima (for tables that no model produces)."""
+    supports = np.array(list(combinations(range(n), s)), dtype=np.int64).reshape(-1, s)
+    objectives = np.asarray(objectives, dtype=float)
+    i = int(np.argmin(objectives))
+    return il.BestSubsetResult(
+        s=s, objective=float(objectives[i]), loss=float(objectives[i]), theta=np.zeros(n),
+        support=tuple(int(k) for k in supports[i]), all_supports=supports, all_objectives=objectives,
+        all_losses=objectives, all_thetas=np.zeros((supports.shape[0], n)),
+    )
+
+
+def _agrees_with_best_swap(result):
+    graph = il.swap_graph(result)
+    for row, S in enumerate(map(tuple, result.all_supports)):
+        assert graph.rows([il.best_swap(result, S)])[0] == graph.next[row]
+    return graph
+
+
+@pytest.mark.parametrize("s", [1, 2, 3, 13, 14])
+def test_swap_graph_agrees_with_best_swap_on_iris(iris, model, s):
+    """The fast graph against the literal sweep, on every support of the level."""
+    _agrees_with_best_swap(il.best_subset(model, iris.X_train, iris.y_train, s, ridge=RIDGE))
+
+
+@pytest.mark.parametrize("s", [1, 3, 4, 6])
+def test_swap_graph_agrees_with_best_swap_under_ties(s):
+    """Objectives with only three distinct values (ties everywhere): the same first minimum is chosen."""
+    n = 8
+    rng = np.random.default_rng(s)
+    _agrees_with_best_swap(_table(n, s, rng.integers(0, 3, size=comb(n, s))))
+
+
+def test_swap_graph_rows_are_the_combinations_order():
+    for n, s in ((5, 1), (7, 3), (9, 8), (42, 2)):
+        graph = il.swap_graph(_table(n, s, np.arange(comb(n, s), dtype=float)))
+        assert np.array_equal(graph.rows(graph.supports), np.arange(comb(n, s)))
+        assert np.array_equal(graph.rows(graph.supports[::-1]), np.arange(comb(n, s))[::-1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_separable_objective_every_swap_local_minimum_is_optimal(seed):
+    """Proven (chapter "Closing the gap"): if F*(S) = c - sum of gains g_i over S with distinct gains, the
+    only swap-local minimum is the top-s support and each move adds one of its coordinates, so the search
+    ends there after |S - S*| moves from any S."""
+    n = 9
+    gains = np.random.default_rng(seed).permutation(n) + 1.0
+    for s in range(1, n):
+        result = _table(n, s, [-gains[list(S)].sum() for S in combinations(range(n), s)])
+        graph = _agrees_with_best_swap(result) if s in (2, 5) else il.swap_graph(result)
+        top = set(np.argsort(-gains)[:s].tolist())
+        assert graph.local_min.sum() == 1 and graph.local_min[graph.rows([tuple(sorted(top))])[0]]
+        assert np.all(graph.end == graph.rows([tuple(sorted(top))])[0])
+        assert np.array_equal(graph.moves, [len(set(S.tolist()) - top) for S in graph.supports])
+
+
+def test_swap_graph_follows_the_real_search(iris, model, iris_iht):
+    """Walking the graph takes the path of swap_search_batched (real refits) from the same starts."""
+    _, opt = iris_iht
+    X, y = iris.X_train, iris.y_train
+    for s in (2, 4, 6):
+        graph = il.swap_graph(opt[s])
+        rng = np.random.default_rng(s)
+        for row in rng.choice(graph.supports.shape[0], size=3, replace=False):
+            res = il.swap_search_batched(model, X, y, tuple(graph.supports[row]), ridge=RIDGE)
+            walk, r = [row], row
+            while graph.next[r] != r:
+                r = graph.next[r]
+                walk.append(r)
+            assert [tuple(graph.supports[k]) for k in walk] == res.path
+            assert graph.end[row] == walk[-1] and graph.moves[row] == len(res.path) - 1
+
+
+def test_iris_swap_local_minima_at_s_2(iris, model):
+    """Measured: at s = 2 the swap graph has two local minima, the optimum (6, 11) and (2, 7); 36 of the
+    105 supports lead to the optimum."""
+    opt = il.best_subset(model, iris.X_train, iris.y_train, 2, ridge=RIDGE)
+    graph = il.swap_graph(opt)
+    minima = [tuple(int(i) for i in S) for S in graph.supports[graph.local_min]]
+    assert minima == [(2, 7), (6, 11)]
+    assert int(np.sum(graph.end == graph.rows([(6, 11)])[0])) == 36
+    assert graph.end[graph.rows([(0, 1)])[0]] == graph.rows([(2, 7)])[0]
+
+
+@pytest.mark.parametrize("s", [2, 3, 4])
+def test_swap_local_minima_are_ht_stable_for_safe_steps(iris, model, s):
+    """Proven (chapter "Closing the gap"): the refit on a swap-local minimum is a fixed point of IHT for every
+    γ <= 1/L, L a value-form constant of F on s-sparse pairs; the global bound + ridge is one."""
+    X, y = iris.X_train, iris.y_train
+    opt = il.best_subset(model, X, y, s, ridge=RIDGE)
+    graph = il.swap_graph(opt)
+    fun = model.objective(X, y, ridge=RIDGE)
+    step = 1.0 / (il.smoothness_bound(X) + RIDGE)
+    for row in np.flatnonzero(graph.local_min):
+        report = il.ht_stability(fun, opt.all_thetas[row], s, step)
+        assert report.is_stationary and report.is_ht_stable
