@@ -21,6 +21,12 @@ than F*(S).  What is proven, in three lines:
 :func:`swap_search` is this definition, literally (one :func:`ihtlib.refit` per neighbour);
 :func:`swap_search_batched` computes the same with the s (n - s) neighbours of a sweep solved in one
 batch by :func:`ihtlib.minimize_on_supports`; a test checks that both agree.
+
+Where an exhaustive search (:func:`ihtlib.best_subset`) has already refitted every support of
+size s, a sweep needs no refit at all: :func:`best_swap` is one sweep with the F*(S') looked
+up, and :func:`swap_graph` applies it to every support at once and follows each search to
+its end (the machinery in :mod:`ihtlib.fast.swap`).  That is how a chapter can afford the
+search from every start, and count every swap-local minimum of a level.
 """
 
 from __future__ import annotations
