@@ -1,12 +1,25 @@
-"""Swap search from IHT's best support on IRIS, against the exhaustive optimum (s = 1 … 8).
+"""Swap search after IHT, against the exhaustive optimum where it can be computed ("Closing the gap").
 
-Run:  python benchmarks/bench_swap.py                 (chapter 8's sweep: 100 starts, 1000 IHT steps)
+Run:  python benchmarks/bench_swap.py                          IRIS, s = 1 … 8 (chapter 8's sweep)
       python benchmarks/bench_swap.py --starts 20
+      python benchmarks/bench_swap.py --data wine --levels 1 2 3 4      how far exhaustive search goes
+      python benchmarks/bench_swap.py --data breast_cancer --levels 2 4 6 8 --no-exhaustive
 
-For each s: IHT's best support is the sweep row with the lowest refitted objective (as in
-chapter 8); the swap search starts there.  Printed: its gap to the exhaustive optimum F* before
-and after the swap search, whether the search reaches the optimal support, its moves, refits and
-seconds for the literal ``swap_search`` and for ``swap_search_batched``.
+For each level s: IHT from ``--starts`` of chapter 8's starts (``il.sweep_starts(model, s, 100,
+seed=0)[:starts]``, 1000 steps, γ = 1/L̂2s from 1000 pairs), each output refitted on its support;
+the swap search starts at the best refitted support.  HTP runs from the same starts, and the
+swap search starts at its best support too.  Printed per level:
+
+* ``exh s``: seconds of the exhaustive search (``il.best_subset``) at that level and its number
+  of supports, unless ``--no-exhaustive`` (the gaps are then relative to the best result found);
+* the relative gap in % of IHT + refit, HTP, IHT + swap and HTP + swap;
+* moves, refits and seconds of ``swap_search_batched`` from IHT's best support (``--literal``
+  also times the literal ``swap_search`` and checks that both take the same path);
+* for IRIS and wine, abess's multinomial model at the same number of nonzeros where one exists
+  (it selects whole features: 2k + 2 nonzeros for k features and 3 classes, k + 1 for 2 classes),
+  refitted on its support, if abess is installed.
+
+Times are wall times on a shared machine: the load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -14,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from math import comb
 
 import numpy as np
 
@@ -22,36 +36,81 @@ import ihtlib as il
 RIDGE = 1e-8
 
 
+def abess_refit(model, X, y, s):
+    """F* on the support abess selects with the number of features that gives s nonzeros, or None."""
+    try:
+        from abess.linear import MultinomialRegression
+    except ImportError:
+        return None
+    K = model.n_classes
+    k, rest = divmod(s - (K - 1), K - 1)  # s = (K - 1)(k + 1): k features, one reference class
+    if rest or k < 1 or k > model.n_features:
+        return None
+    fit = MultinomialRegression(support_size=[k]).fit(X, y)
+    theta = model.pack(np.asarray(fit.coef_).T, np.asarray(fit.intercept_))
+    return il.minimize_on_supports(model, X, y, [tuple(np.flatnonzero(theta))], ridge=RIDGE).objective[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="iris", choices=sorted(il.DATASETS))
+    parser.add_argument("--levels", type=int, nargs="+", default=list(range(1, 9)))
     parser.add_argument("--starts", type=int, default=100)
     parser.add_argument("--max-iter", type=int, default=1000)
+    parser.add_argument("--no-exhaustive", action="store_true", help="skip the exhaustive search")
+    parser.add_argument("--literal", action="store_true", help="also time the literal swap_search")
     args = parser.parse_args()
-    split = il.load_iris_split()
-    model = il.SoftmaxLayer(4, 3)
+    split = il.load_split(args.data)
     X, y = split.X_train, split.y_train
-    levels = list(range(1, 9))
-    print(f"machine: {os.cpu_count()} cores, numpy {np.__version__}; IHT: {args.starts} starts, "
-          f"{args.max_iter} steps, step 1/L2s")
-    opt = il.best_subset_path(model, X, y, levels, ridge=RIDGE)
-    sweep = il.sparsity_sweep(model, split, levels, n_starts=args.starts, max_iter=args.max_iter, seed=0,
-                              n_monte=1000, ridge=RIDGE)
-    sweep["refit"] = il.minimize_on_supports(model, X, y, np.stack(sweep.theta.to_numpy()) != 0, ridge=RIDGE).objective
-    print(f"{'s':>2} {'IHT+refit gap %':>15} {'rank':>9} {'swap gap %':>10} {'optimum':>7} {'moves':>5} "
-          f"{'refits':>6} {'literal s':>9} {'batched s':>9} {'agree':>5}")
-    for s in levels:
-        row = sweep[sweep.s == s].sort_values("refit").iloc[0]
-        start = row.support
+    model = il.SoftmaxLayer(X.shape[1], len(split.class_names))
+    n = model.n_params
+    fun = model.objective(X, y, ridge=RIDGE)
+    print(
+        f"{args.data}: N = {X.shape[0]}, n = {n} parameters; machine: {os.cpu_count()} cores, numpy "
+        f"{np.__version__}, load average {os.getloadavg()[0]:.2f}; IHT: {args.starts} starts, "
+        f"{args.max_iter} steps, step 1/L̂2s"
+    )
+    print(
+        f"{'s':>2} {'supports':>9} {'exh s':>8} {'F* (ref)':>9} {'IHT+refit %':>11} {'HTP %':>7} "
+        f"{'IHT+swap %':>10} {'HTP+swap %':>10} {'abess %':>8} {'moves':>5} {'refits':>6} {'swap s':>7}"
+        + (f" {'literal s':>9} {'same':>5}" if args.literal else "")
+    )
+    for s in args.levels:
+        opt_F, t_exh = None, float("nan")
+        if not args.no_exhaustive:
+            t0 = time.perf_counter()
+            opt_F = il.best_subset(model, X, y, s, ridge=RIDGE).objective
+            t_exh = time.perf_counter() - t0
+        step = il.estimate_l2s(fun, n, s, n_monte=1000, seed=0).step
+        theta0 = il.sweep_starts(model, s, 100, seed=0)[: args.starts]
+        run = il.iht(fun, theta0, s, step, max_iter=args.max_iter)
+        refit = il.minimize_on_supports(model, X, y, run.theta != 0, ridge=RIDGE)
+        htp = il.htp(model, X, y, theta0, s, step, ridge=RIDGE)
+        best = tuple(np.flatnonzero(refit.theta[np.argmin(refit.objective)]))
         t0 = time.perf_counter()
-        lit = il.swap_search(model, X, y, start, ridge=RIDGE)
-        t1 = time.perf_counter()
-        fast = il.swap_search_batched(model, X, y, start, ridge=RIDGE)
-        t2 = time.perf_counter()
-        F_star = opt[s].objective
-        print(f"{s:>2} {100 * (row.refit / F_star - 1):>15.3f} {opt[s].rank_of(start) + 1:>4}/{opt[s].n_supports:<4} "
-              f"{100 * (lit.objective / F_star - 1):>10.3f} {str(lit.support == opt[s].support):>7} "
-              f"{len(lit.path) - 1:>5} {lit.n_refits:>6} {t1 - t0:>9.2f} {t2 - t1:>9.2f} "
-              f"{str(lit.path == fast.path):>5}")
+        swap = il.swap_search_batched(model, X, y, best, ridge=RIDGE)
+        t_swap = time.perf_counter() - t0
+        swap_htp = il.swap_search_batched(
+            model, X, y, tuple(np.flatnonzero(htp.theta[np.argmin(htp.objective)])), ridge=RIDGE
+        )
+        found = [refit.objective.min(), htp.objective.min(), swap.objective, swap_htp.objective]
+        ab = abess_refit(model, X, y, s)
+        ref = opt_F if opt_F is not None else min(found)
+
+        def gap(v, ref=ref):
+            return f"{100 * (v / ref - 1):.3f}" if v is not None else "-"
+
+        line = (
+            f"{s:>2} {comb(n, s):>9} {t_exh:>8.2f} {ref:>9.5f} {gap(found[0]):>11} {gap(found[1]):>7} "
+            f"{gap(found[2]):>10} {gap(found[3]):>10} {gap(ab):>8} {len(swap.path) - 1:>5} {swap.n_refits:>6} "
+            f"{t_swap:>7.2f}"
+        )
+        if args.literal:
+            t0 = time.perf_counter()
+            lit = il.swap_search(model, X, y, best, ridge=RIDGE)
+            line += f" {time.perf_counter() - t0:>9.2f} {str(lit.path == swap.path):>5}"
+        print(line, flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
