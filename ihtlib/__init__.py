@@ -19,7 +19,8 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection
 ``ihtlib.htp``            ``htp``: hard thresholding pursuit (IHT's support choice, then a refit)
 ``ihtlib.swap``           ``swap_search`` (swap one coordinate, refit), ``swap_search_batched``, ``swap_graph``
-``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator
+``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator;
+                          ``SparsitySearchCV``: GridSearchCV over its s, the levels of a fold batched
 ``ihtlib.plotting``       the book's figures
 ``ihtlib.reproduce``      ``python -m ihtlib reproduce``: the book's figures as files
 ``ihtlib.validation``     the checks every public function shares (clear errors)
@@ -33,7 +34,7 @@ that names the argument, the value and the fix; an objective whose values overfl
 
 from .baselines import feature_selection, l1_path, magnitude_pruning
 from .data import DATASETS, PlantedProblem, Split, load_iris_split, load_split, planted_problem, standardized_split
-from .estimator import IHTClassifier
+from .estimator import IHTClassifier, SparsitySearchCV
 from .exhaustive import BestSubsetResult, best_subset, best_subset_path
 from .experiments import epsilon_optimal, sparsity_sweep, summarize_sweep, sweep_starts, train_dense
 from .hessian import cross_entropy_hessian, softmax_hessian
@@ -71,6 +72,7 @@ __all__ = [
     "MLP",
     "mlp_loss_and_grad",
     "IHTClassifier",
+    "SparsitySearchCV",
     "hard_threshold",
     "hard_threshold_set",
     "support",

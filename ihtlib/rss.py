@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, islice
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -37,6 +37,9 @@ from .validation import (
     check_theta,
     check_X,
 )
+
+#: Coordinate sets per stacked eigenvalue/SVD call of :meth:`Quadratic.restricted_constant`.
+_SETS_PER_CALL = 2048
 
 __all__ = [
     "L2sEstimate",
@@ -293,8 +296,9 @@ class Quadratic:
     def __call__(self, theta: ArrayLike):
         """``(loss, grad)`` of shapes (...) and (..., n)."""
         theta = check_theta(theta, self.n_params)
-        g = theta @ self.A - self.b
-        loss = 0.5 * np.einsum("...i,...i->...", theta, theta @ self.A) - theta @ self.b
+        A_theta = theta @ self.A  # once, for the gradient and the loss
+        g = A_theta - self.b
+        loss = 0.5 * np.einsum("...i,...i->...", theta, A_theta) - theta @ self.b
         return loss, g
 
     def restricted_constant(self, s: int, form: str = "gradient") -> float:
@@ -309,10 +313,13 @@ class Quadratic:
         size = min(2 * s, self.n_params)
         check_combinations(self.n_params, size, "too many coordinate sets to enumerate", "use a smaller s or n")
         best = 0.0
-        for T in combinations(range(self.n_params), size):
-            T = list(T)
+        sets = combinations(range(self.n_params), size)
+        # the sets T in batches: one stacked LAPACK call per batch instead of one per set
+        # (the same routine on the same matrices, so the same numbers as a loop over T)
+        while (batch := np.array(list(islice(sets, _SETS_PER_CALL)), dtype=np.intp).reshape(-1, size)).size:
             if form == "value":
-                best = max(best, float(np.linalg.eigvalsh(self.A[np.ix_(T, T)])[-1]))
+                top = np.linalg.eigvalsh(self.A[batch[:, :, None], batch[:, None, :]])[:, -1]
             else:
-                best = max(best, float(np.linalg.svd(self.A[:, T], compute_uv=False)[0]))
+                top = np.linalg.svd(self.A[:, batch].transpose(1, 0, 2), compute_uv=False)[:, 0]
+            best = max(best, float(top.max()))
         return best

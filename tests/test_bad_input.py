@@ -532,6 +532,12 @@ for label, sv, error, match in (
     ("s_values: 0", [0], ValueError, r"^s must satisfy"),
 ):
     err("best_subset_path", label, lambda sv=sv: il.best_subset_path(MODEL, X, Y, sv), error, match)
+for label, value in (("string", "yes"), ("int 1", 1), ("None", None)):
+    err("best_subset_path", f"warm_start: {label}",
+        lambda v=value: il.best_subset_path(MODEL, X, Y, [1, 2], warm_start=v), TypeError,
+        r"^warm_start must be True or False")
+ok("best_subset_path", "warm_start=False: every support from θ = 0",
+   lambda: il.best_subset_path(MODEL, X, Y, [1, 2], warm_start=False), lambda r: r[2].all_converged)
 err("best_subset_path", "all levels of 62 parameters (2**62 supports)",
     lambda: il.best_subset_path(il.SoftmaxLayer(30, 2), np.ones((4, 30)), [0, 1, 0, 1]), ValueError,
     r"supports are too many to enumerate")
@@ -803,6 +809,50 @@ ok("IHTClassifier", "X: read-only array works and is not written", lambda: _fit(
 ok("IHTClassifier", "X: huge finite values (1e150) fit without NaN", lambda: _fit(X * 1e150),
    lambda r: np.all(np.isfinite(r.coef_)) and np.all(np.isfinite(r.predict_proba(X * 1e150))))
 
+# SparsitySearchCV: its own checks (estimator, levels) raise inside ihtlib; cv and the data are checked by
+# scikit-learn and by the IHTClassifier it fits, as in GridSearchCV.
+def _search(levels=(2, 5), X_=X, y_=Y, estimator=None, **kw):
+    est = il.IHTClassifier(**SMALL) if estimator is None else estimator
+    return il.SparsitySearchCV(est, levels, **{"cv": 3, **kw}).fit(X_, y_)
+
+
+err("SparsitySearchCV", "estimator: a string", lambda: _search(estimator="IHT"), ValueError,
+    r"'estimator' parameter of SparsitySearchCV must be")
+def _not_iht():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression()
+
+
+err("SparsitySearchCV", "estimator: not an IHTClassifier", lambda: _search(estimator=_not_iht()), TypeError,
+    r"^SparsitySearchCV searches the s of an IHTClassifier: estimator must be")
+err("SparsitySearchCV", "levels: an int", lambda: _search(levels=5), ValueError,
+    r"'levels' parameter of SparsitySearchCV must be")
+err("SparsitySearchCV", "levels: None", lambda: _search(levels=None), ValueError,
+    r"'levels' parameter of SparsitySearchCV must be")
+err("SparsitySearchCV", "levels: empty", lambda: _search(levels=[]), ValueError, r"^levels is empty")
+err("SparsitySearchCV", "levels: 0", lambda: _search(levels=[2, 0]), ValueError, r"^a level must be an integer >= 1")
+err("SparsitySearchCV", "levels: -3", lambda: _search(levels=[-3]), ValueError, r"^a level must be an integer >= 1")
+err("SparsitySearchCV", "levels: 2.5", lambda: _search(levels=[2.5]), TypeError, r"^a level must be an integer")
+err("SparsitySearchCV", "levels: NaN", lambda: _search(levels=[np.nan]), TypeError, r"^a level must be an integer")
+err("SparsitySearchCV", "levels: True", lambda: _search(levels=[True]), TypeError, r"^a level must be an integer")
+err("SparsitySearchCV", "levels: '3'", lambda: _search(levels=["3"]), TypeError, r"^a level must be an integer")
+err("SparsitySearchCV", "cv: 1", lambda: _search(cv=1), ValueError, r"'cv' parameter of SparsitySearchCV must be")
+err("SparsitySearchCV", "cv: a string", lambda: _search(cv="five"), ValueError,
+    r"'cv' parameter of SparsitySearchCV must be")
+_X_nan = np.where(np.arange(X.size).reshape(X.shape) == 0, np.nan, X)
+err("SparsitySearchCV", "X: NaN entry", lambda: _search(X_=_X_nan), ValueError, r"Input X contains NaN")
+err("SparsitySearchCV", "y: wrong length", lambda: _search(y_=Y[:-1]), ValueError, r"inconsistent numbers of samples")
+err("SparsitySearchCV", "predict before fit", lambda: il.SparsitySearchCV(il.IHTClassifier(), [2]).predict(X),
+    ValueError, r"not fitted")
+ok("SparsitySearchCV", "levels above n (1000): the dense fit", lambda: _search(levels=[1000]),
+   lambda r: r.best_estimator_.s_ == 15 and r.best_params_ == {"s": 1000})
+ok("SparsitySearchCV", "levels: NumPy integers", lambda: _search(levels=np.array([2, 4])),
+   lambda r: r.best_params_["s"] in (2, 4) and isinstance(r.best_params_["s"], int))
+_ro_X2 = _readonly(X)
+ok("SparsitySearchCV", "X: read-only array works and is not written", lambda: _search(X_=_ro_X2),
+   lambda r: np.array_equal(_ro_X2, X) and not _ro_X2.flags.writeable)
+
 BAD_ARRAYS_NAN_OK = ("losses: NaN entry", "losses: inf entry")
 # plot_losses accepts NaN and inf (a diverged run is drawn as a gap): those two cases become "works"
 CASES = [
@@ -834,7 +884,7 @@ def test_case(case: Case):
             return
         with pytest.raises(case.error, match=case.match) as info:
             case.call()
-        if case.name != "IHTClassifier":  # the estimator validates through scikit-learn, by design
+        if case.name not in ("IHTClassifier", "SparsitySearchCV"):  # scikit-learn validates, by design
             assert _raised_inside_ihtlib(info.value), f"raised outside ihtlib: {info.value!r}"
         assert len(str(info.value)) >= 15
     finally:

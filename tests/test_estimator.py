@@ -173,3 +173,125 @@ def test_data_errors(iris_scaled):
         clf.predict(X[:, :3])
     with pytest.warns(UserWarning, match="feature names"):
         clf.predict(pd.DataFrame(X, columns=list("abcd")))
+
+
+# ------------------------------------------------------------------ SparsitySearchCV
+def _same_search(a, b):
+    """Two fitted searches (GridSearchCV or SparsitySearchCV) agree on every score and on the refit."""
+    assert a.best_params_ == b.best_params_ and a.best_index_ == b.best_index_
+    assert a.best_score_ == b.best_score_ and a.n_splits_ == b.n_splits_
+    assert a.cv_results_["params"] == b.cv_results_["params"]
+    keys = [k for k in b.cv_results_ if k != "params"]
+    assert {k for k in keys if "test_score" in k} == {k for k in a.cv_results_ if "test_score" in k}
+    for key in keys:
+        np.testing.assert_array_equal(np.asarray(a.cv_results_[key]), np.asarray(b.cv_results_[key]), err_msg=key)
+    last = (lambda e: e[-1]) if hasattr(a.best_estimator_, "steps") else (lambda e: e)
+    np.testing.assert_array_equal(last(a.best_estimator_).theta_, last(b.best_estimator_).theta_)
+
+
+def test_fit_levels_is_the_separate_fits_bit_for_bit(iris_scaled):
+    """The batched fits of several levels are the fits of the clones one by one (and s above n is dense)."""
+    from sklearn.base import clone
+
+    from ihtlib.estimator import _fit_levels
+
+    X, y = iris_scaled
+    for random_state in (3, np.random.RandomState(7)):
+        est = IHTClassifier(n_starts=4, max_iter=150, n_monte=50, random_state=random_state)
+        levels = [1, 3, 6, 15, 40]
+        batched = _fit_levels(est, X, y, levels)
+        for level, got in zip(levels, batched, strict=True):
+            want = clone(est).set_params(s=level).fit(X, y)
+            assert got.s == level and got.s_ == min(level, 15)
+            for attr in ("theta_", "coef_", "intercept_", "support_", "start_losses_", "classes_"):
+                np.testing.assert_array_equal(getattr(got, attr), getattr(want, attr), err_msg=attr)
+            assert (got.step_, got.n_iter_, got.status_, got.loss_, got.best_start_) == (
+                want.step_,
+                want.n_iter_,
+                want.status_,
+                want.loss_,
+                want.best_start_,
+            )
+        assert est.random_state is random_state and not hasattr(est, "theta_")  # the original is untouched
+
+
+def test_search_is_gridsearchcv_on_a_pipeline():
+    """Same folds, fits, cv_results_, best level and refit as GridSearchCV; predictions delegate to the refit."""
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = load_wine(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), IHTClassifier(n_starts=3, max_iter=120, n_monte=60, random_state=0))
+    levels = [1, 3, 8, 42, 60]
+    folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=2)
+    grid = GridSearchCV(pipe, {"ihtclassifier__s": levels}, cv=folds).fit(X, y)
+    fast = il.SparsitySearchCV(pipe, levels, cv=folds).fit(X, y)
+    _same_search(grid, fast)
+    assert fast.cv_results_["split0_test_score"].shape == (5,) and "ihtclassifier__s" in fast.best_params_
+    np.testing.assert_array_equal(fast.predict(X), grid.predict(X))
+    np.testing.assert_array_equal(fast.predict_proba(X), grid.predict_proba(X))
+    np.testing.assert_array_equal(fast.predict_log_proba(X), grid.predict_log_proba(X))
+    np.testing.assert_array_equal(fast.decision_function(X), grid.decision_function(X))
+    assert fast.score(X, y) == grid.score(X, y)
+    np.testing.assert_array_equal(fast.classes_, [0, 1, 2])
+    assert fast.n_features_in_ == 13
+    assert pipe[-1].s == 10 and not hasattr(pipe[-1], "theta_")  # the pipeline passed in is not fitted
+
+
+def test_search_on_a_bare_classifier_with_int_cv_and_ties(iris_scaled):
+    """No pipeline: the parameter is 's'; cv=3 is StratifiedKFold(3); equal means: the first level wins."""
+    X, y = iris_scaled
+    labels = np.array(["a", "b", "c"])[y]
+    est = IHTClassifier(**SMALL, random_state=1)
+    levels = [15, 2, 20]  # 15 and 20 are both dense: the same fits, a tie that the first level wins
+    grid = GridSearchCV(est, {"s": levels}, cv=3).fit(X, labels)
+    fast = il.SparsitySearchCV(est, levels, cv=3).fit(X, labels)
+    _same_search(grid, fast)
+    assert fast.cv_results_["mean_test_score"][0] == fast.cv_results_["mean_test_score"][2]
+    assert fast.cv_results_["rank_test_score"][0] == fast.cv_results_["rank_test_score"][2]
+    assert fast.best_index_ != 2
+    assert set(fast.predict(X)) <= {"a", "b", "c"}
+
+
+def test_nested_cross_validation_and_clone():
+    """The search is an estimator: cross_validate clones and refits it, as it does GridSearchCV."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    X, y = load_wine(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), IHTClassifier(n_starts=2, max_iter=80, n_monte=40, random_state=0))
+    inner = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    outer = StratifiedKFold(n_splits=3, shuffle=True, random_state=1)
+    fast = il.SparsitySearchCV(pipe, [2, 6, 20], cv=inner)
+    twin = clone(fast)
+    assert twin.get_params()["levels"] == [2, 6, 20] and twin.estimator is not pipe
+    grid = GridSearchCV(pipe, {"ihtclassifier__s": [2, 6, 20]}, cv=inner)
+    got = cross_validate(fast, X, y, cv=outer, return_estimator=True)
+    want = cross_validate(grid, X, y, cv=outer, return_estimator=True)
+    np.testing.assert_array_equal(got["test_score"], want["test_score"])
+    for a, b in zip(want["estimator"], got["estimator"], strict=True):
+        _same_search(a, b)
+
+
+def test_search_errors(iris_scaled):
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = iris_scaled
+    est = IHTClassifier(**SMALL, random_state=0)
+    with pytest.raises(TypeError, match="must be an IHTClassifier or a Pipeline whose last step is one"):
+        il.SparsitySearchCV(LogisticRegression(), [2]).fit(X, y)
+    with pytest.raises(TypeError, match="must be an IHTClassifier or a Pipeline"):
+        il.SparsitySearchCV(make_pipeline(StandardScaler(), LogisticRegression()), [2]).fit(X, y)
+    with pytest.raises(ValueError, match="levels is empty"):
+        il.SparsitySearchCV(est, []).fit(X, y)
+    with pytest.raises(ValueError, match="a level must be an integer >= 1, got a level=0"):
+        il.SparsitySearchCV(est, [3, 0]).fit(X, y)
+    with pytest.raises(TypeError, match="a level must be an integer"):
+        il.SparsitySearchCV(est, [2.5]).fit(X, y)
+    with pytest.raises(ValueError, match="'cv' parameter of SparsitySearchCV must be"):
+        il.SparsitySearchCV(est, [2], cv=1).fit(X, y)
+    with pytest.raises(ValueError, match="'levels' parameter of SparsitySearchCV must be"):
+        il.SparsitySearchCV(est, 5).fit(X, y)
+    with pytest.raises(NotFittedError):
+        il.SparsitySearchCV(est, [2]).predict(X)
+    with pytest.raises(ValueError, match="'max_iter' parameter of IHTClassifier"):  # the inner fits validate
+        il.SparsitySearchCV(IHTClassifier(max_iter=0), [2]).fit(X, y)

@@ -102,3 +102,33 @@ def test_bad_ridge_and_levels(iris, model):
         best_subset_path(model, iris.X_train, iris.y_train, [])
     with pytest.raises(ValueError, match=r"^s_values has repeated levels"):
         best_subset_path(model, iris.X_train, iris.y_train, [2, 2])
+
+
+def test_warm_starts_give_the_cold_search(iris, model):
+    """Levels 1 … 5 from the best subset's minimiser = every support from θ = 0 (the unique minimisers)."""
+    X, y = iris.X_train, iris.y_train
+    warm = best_subset_path(model, X, y, range(1, 6), ridge=1e-8)
+    cold = best_subset_path(model, X, y, range(1, 6), ridge=1e-8, warm_start=False)
+    for s in range(1, 6):
+        assert warm[s].all_converged and cold[s].all_converged
+        assert warm[s].support == cold[s].support
+        assert np.abs(warm[s].all_objectives - cold[s].all_objectives).max() < 1e-12
+        # F - F* >= (ridge/2) ‖θ - θ*‖² and both are within about 1e-20 of F*
+        assert np.abs(warm[s].all_thetas - cold[s].all_thetas).max() < 10 * np.sqrt(1e-20 / 1e-8)
+    # a level whose level s - 1 is not requested starts cold: the same answer
+    alone = best_subset_path(model, X, y, [5], ridge=1e-8)[5]
+    assert np.abs(alone.all_objectives - warm[5].all_objectives).max() < 1e-12
+
+
+def test_subset_starts_picks_the_best_solved_subset():
+    from ihtlib.fast.newton import subset_starts
+
+    solved = np.array([[1, 1, 0, 0, 0], [0, 1, 1, 0, 0], [1, 0, 1, 0, 0]], dtype=bool)
+    F = np.array([0.5, 0.2, 0.9])
+    theta = np.array([[1.0, 2, 0, 0, 0], [0, 3.0, 4, 0, 0], [5.0, 0, 6, 0, 0]])
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 0, 1, 0], [0, 0, 1, 1, 1]], dtype=bool)
+    starts = subset_starts(mask, solved, F, theta)
+    assert np.array_equal(starts[0], theta[1])  # {0,1,2} ⊃ {0,1}, {1,2}, {0,2}: the lowest F is {1,2}
+    assert np.array_equal(starts[1], theta[0])  # {0,1,3} ⊃ {0,1} only
+    assert np.array_equal(starts[2], np.zeros(5))  # {2,3,4}: no solved subset
+    assert np.array_equal(subset_starts(mask, solved[:0], F[:0], theta[:0]), np.zeros((3, 5)))

@@ -187,6 +187,22 @@ def test_quadratic_restricted_constant():
         q.restricted_constant(1, "other")
 
 
+def test_quadratic_restricted_constant_is_the_same_in_batches_of_sets(monkeypatch):
+    """The sets T go to LAPACK in stacked batches; batches of 4 (the last one short) = one set at a time."""
+    import ihtlib.rss
+
+    rng = np.random.default_rng(8)
+    M = rng.normal(size=(7, 7))
+    q = il.Quadratic(M @ M.T)
+    monkeypatch.setattr(ihtlib.rss, "_SETS_PER_CALL", 4)  # C(7, 2) = 21, C(7, 4) = 35 sets
+    for s in (1, 2):
+        sets = list(map(list, combinations(range(7), 2 * s)))
+        val = max(float(np.linalg.eigvalsh(q.A[np.ix_(T, T)])[-1]) for T in sets)
+        grd = max(float(np.linalg.svd(q.A[:, T], compute_uv=False)[0]) for T in sets)
+        assert q.restricted_constant(s, "value") == val
+        assert q.restricted_constant(s, "gradient") == grd
+
+
 def test_quadratic_errors():
     with pytest.raises(ValueError, match=r"^A must be a symmetric"):
         il.Quadratic(np.array([[1.0, 2.0], [0.0, 1.0]]))

@@ -15,7 +15,12 @@ What is added for speed (none of it changes the minimiser, which is unique for r
   step only adds about 1/margin to the scale;
 * inside the region of quadratic convergence (decrement below 1e-10) the full step is taken
   without a line search: there the decrease is below the rounding of F itself;
-* blocks of at most 1024 problems run on ``n_jobs`` threads with single-threaded BLAS.
+* blocks of at most 1024 problems run on ``n_jobs`` threads with single-threaded BLAS;
+* :func:`subset_starts` gives the exhaustive search (:func:`ihtlib.best_subset_path`) its
+  warm starts: a support of size s starts from the minimiser of its best subset of size
+  s - 1, already solved.  On IRIS the minimisers of the separable supports lie far out
+  (‖θ*‖ ≈ 40 at s = 7); from θ = 0 Newton needs about 12 steps to get there, from the best
+  subset's minimiser about 4 (measured over all 32,767 supports).
 """
 
 from __future__ import annotations
@@ -148,6 +153,50 @@ def newton_block(
             break
         block.newton_step(tol)
     return block.theta, block.F, block.g, block.decrement, block.n_iter
+
+
+def subset_starts(
+    mask: np.ndarray, solved_mask: np.ndarray, solved_F: np.ndarray, solved_theta: np.ndarray
+) -> np.ndarray:
+    """Warm starts for supports of size s from solved supports of size s - 1.
+
+    Each row of ``mask`` starts from the solved minimiser with the lowest objective among
+    its subsets of size s - 1 (all of them feasible on the larger support, and each no worse
+    than θ = 0 there); rows with no solved subset start from θ = 0.  For ridge > 0 the
+    restricted minimiser is unique, so the start changes where Newton's method ends only by
+    its stopping tolerance.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (B, n)
+        Supports, all of one size s >= 1, n <= 62.
+    solved_mask : ndarray of bool, shape (C, n)
+        Solved supports, all of size s - 1.
+    solved_F : ndarray, shape (C,)
+        Their restricted minima.
+    solved_theta : ndarray, shape (C, n)
+        Their minimisers (zero off their supports).
+
+    Returns
+    -------
+    ndarray, shape (B, n)
+    """
+    B, n = mask.shape
+    if solved_mask.shape[0] == 0:
+        return np.zeros((B, n))
+    bits = np.int64(1) << np.arange(n, dtype=np.int64)  # a support as one integer code
+    codes, solved = mask @ bits, solved_mask @ bits
+    order = np.argsort(solved)
+    idx = np.nonzero(mask)[1].reshape(B, -1)  # (B, s), s - 1 >= 0 solved indices each
+    subsets = codes[:, None] ^ bits[idx]  # (B, s): S without one of its indices
+    where = np.minimum(np.searchsorted(solved, subsets, sorter=order), solved.size - 1)
+    rows = order[where]
+    found = solved[rows] == subsets
+    F = np.where(found, solved_F[rows], np.inf)
+    best = np.argmin(F, axis=1)
+    theta = solved_theta[rows[np.arange(B), best]]
+    theta[~found.any(axis=1)] = 0.0
+    return theta
 
 
 def solve_supports(
