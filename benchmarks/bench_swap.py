@@ -17,9 +17,9 @@ swap search starts at its best support too.  Printed per level:
 * the relative gap in % of IHT + refit, HTP, IHT + swap and HTP + swap;
 * moves, refits and seconds of ``swap_search_batched`` from IHT's best support (``--literal``
   also times the literal ``swap_search`` and checks that both take the same path);
-* for IRIS and wine, abess's multinomial model at the same number of nonzeros where one exists
-  (it selects whole features: 2k + 2 nonzeros for k features and 3 classes, k + 1 for 2 classes),
-  refitted on its support, if abess is installed.
+* abess's multinomial model at the same number of nonzeros where one exists (it selects whole
+  features: (K - 1)(k + 1) nonzeros for k features and K classes with intercepts, (K - 1) k
+  without; the better of the two), refitted on its support, if abess is installed.
 
 Times are wall times on a shared machine: the load average is printed before and after.
 """
@@ -39,18 +39,26 @@ RIDGE = 1e-8
 
 
 def abess_refit(model, X, y, s):
-    """F* on the support abess selects with the number of features that gives s nonzeros, or None."""
+    """F* on abess's support with s nonzeros, the better of its fits with and without intercepts, or None.
+
+    abess's multinomial model with k features has (K - 1)(k + 1) nonzeros with its intercepts and
+    (K - 1) k without (the last class is its zero reference), as in the chapter.
+    """
     try:
         from abess.linear import MultinomialRegression
     except ImportError:
         return None
-    K = model.n_classes
-    k, rest = divmod(s - (K - 1), K - 1)  # s = (K - 1)(k + 1): k features, one reference class
-    if rest or k < 1 or k > model.n_features:
-        return None
-    fit = MultinomialRegression(support_size=[k]).fit(X, y)
-    theta = model.pack(np.asarray(fit.coef_).T, np.asarray(fit.intercept_))
-    return il.minimize_on_supports(model, X, y, [tuple(np.flatnonzero(theta))], ridge=RIDGE).objective[0]
+    K, best = model.n_classes, None
+    for intercept in (True, False):
+        k = s // (K - 1) - int(intercept)
+        if s % (K - 1) or not 1 <= k <= model.n_features:
+            continue
+        fit = MultinomialRegression(support_size=[k], fit_intercept=intercept).fit(X, y)
+        b = np.asarray(fit.intercept_, dtype=float) if intercept else np.zeros(K)
+        theta = model.pack(np.asarray(fit.coef_).T, b)
+        F = il.minimize_on_supports(model, X, y, theta != 0, ridge=RIDGE).objective[0]
+        best = F if best is None else min(best, F)
+    return best
 
 
 def main() -> None:
