@@ -13,6 +13,13 @@ It works in a :class:`~sklearn.pipeline.Pipeline` (put a ``StandardScaler`` in f
 does not scale the features itself) and in :class:`~sklearn.model_selection.GridSearchCV`
 (for example over ``s``), and it passes scikit-learn's ``check_estimator``
 (``tests/test_estimator.py``).
+
+:class:`SparsitySearchCV` is ``GridSearchCV`` over ``s`` arranged for IHT: on each split it runs
+the starts of all levels as one batch of :func:`~ihtlib.iht` (one s and one step per run) instead
+of one small batch per level, with the same random draws, so the same fits and the same
+``cv_results_``, ``best_params_`` and ``best_estimator_`` as ``GridSearchCV``.  On wine (chapter
+11: 10 levels, 5 folds, 10 starts of 200 iterations, N = 114 per fold) the search takes about a
+third of ``GridSearchCV``'s CPU time.
 """
 
 from __future__ import annotations
@@ -208,12 +215,13 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
             ``X`` or ``y``, or fewer than two classes in ``y``.
         """
         with _BLAS.limit(limits=1, user_api="blas"):
-            run = self._prepare(X, y)
+            run = self._draw(*self._data(X, y))
             result = iht(run.fun, run.theta0, run.s, run.step, max_iter=self.max_iter, tol=self.tol)
         return self._store(run, result.theta, result.loss, result.n_iter, result.status)
 
-    def _prepare(self, X: ArrayLike, y: ArrayLike) -> _Run:
-        """Steps 1 to 3 of ``fit`` up to the call of :func:`~ihtlib.iht`: validated data, objective, step, starts."""
+    def _data(self, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, SoftmaxLayer, Callable]:
+        """Step 1 of ``fit``: validated X, the network and its objective; sets ``classes_`` (and what
+        scikit-learn's validation sets: ``n_features_in_``, ``feature_names_in_``)."""
         X, y = _validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -222,9 +230,11 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
                 f"IHTClassifier needs samples of at least 2 classes in y; got 1 class ({encoder.classes_[0]!r})"
             )
         self.classes_ = encoder.classes_
-        codes = encoder.transform(y)
         model = SoftmaxLayer(X.shape[1], int(self.classes_.size))
-        fun = model.objective(X, codes, ridge=self.ridge)
+        return X, model, model.objective(X, encoder.transform(y), ridge=self.ridge)
+
+    def _draw(self, X: np.ndarray, model: SoftmaxLayer, fun: Callable) -> _Run:
+        """Steps 2 and 3 of ``fit``: the step and the starts, from one generator seeded by ``random_state``."""
         n = model.n_params
         s = min(int(self.s), n)
         rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -261,6 +271,11 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
         X = _validate_data(self, X, dtype=np.float64, reset=False)
         return SoftmaxLayer(self.n_features_in_, self.classes_.size).logits(self.theta_, X)
 
+    def _accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        """``score(X, y)`` for X already validated (float64, shape (N, n_features_in_)): mean of predict == y."""
+        Z = SoftmaxLayer(self.n_features_in_, self.classes_.size).logits(self.theta_, X)
+        return float(np.mean(self.classes_[np.argmax(Z, axis=1)] == y))
+
     # Every method below takes X of shape (N, d), validated as in ``fit``.
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Class scores: the logits, shape (N, K).
@@ -290,19 +305,23 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
 def _fit_levels(estimator: IHTClassifier, X: ArrayLike, y: ArrayLike, levels: list[int]) -> list[IHTClassifier]:
     """``[clone(estimator).set_params(s=level).fit(X, y) for level in levels]`` with ONE call of :func:`~ihtlib.iht`.
 
-    Every level's clone prepares its objective, step and starts exactly as its own ``fit`` would
-    (same random numbers: a clone copies ``random_state``); the ``len(levels) * n_starts`` starts
-    then run as one batch with one s and one γ per run (the objective is the same for all:
-    same X, y and ridge), and each clone keeps the best of its own starts.  Bit for bit the fits
+    The data are validated and the objective built once (the same X, y and ridge for every level);
+    every level's clone then draws its step and starts exactly as its own ``fit`` would (the same
+    random numbers: a clone copies ``random_state``), the ``len(levels) * n_starts`` starts run as
+    one batch with one s and one γ per run, and each clone keeps the best of its own starts.  Bit for bit the fits
     of the list comprehension when ``random_state`` is an int or a RandomState instance.
     """
     fits = [clone(estimator).set_params(s=level) for level in levels]
     B = estimator.n_starts
     with _BLAS.limit(limits=1, user_api="blas"):
-        runs = []
         for est in fits:
             est._validate_params()
-            runs.append(est._prepare(X, y))
+        data = fits[0]._data(X, y)  # the same X, y and ridge for every level: validated once
+        for est in fits[1:]:
+            for attr in ("n_features_in_", "feature_names_in_", "classes_"):
+                if hasattr(fits[0], attr):
+                    setattr(est, attr, getattr(fits[0], attr))
+        runs = [est._draw(*data) for est in fits]
         result = iht(
             runs[0].fun,
             np.concatenate([run.theta0 for run in runs]),
@@ -425,8 +444,10 @@ class SparsitySearchCV(ClassifierMixin, BaseEstimator):
                 pre = clone(prefix)
                 X_tr = pre.fit_transform(X_tr, y_tr)
                 X_te = pre.transform(X_te)
-            for i, fitted in enumerate(_fit_levels(clf, X_tr, y_tr, levels)):
-                scores[i, j] = fitted.score(X_te, y_te)
+            fits = _fit_levels(clf, X_tr, y_tr, levels)
+            X_te = _validate_data(fits[0], X_te, dtype=np.float64, reset=False)  # once for all levels
+            y_te = np.ravel(y_te)  # a column y (N, 1) is accepted by fit, as by scikit-learn's score
+            scores[:, j] = [fitted._accuracy(X_te, y_te) for fitted in fits]  # = fitted.score(X_te, y_te)
         means = np.average(scores, axis=1)
         results = {"params": [{name: s} for s in levels], f"param_{name}": np.array(levels)}
         for j in range(len(splits)):

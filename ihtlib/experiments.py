@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from .data import Split
 from .fast.sweep import iht_in_blocks
-from .iht import STABILITY_TOL, IHTResult, ht_stability, iht
+from .iht import SETTLE_RTOL, STABILITY_TOL, IHTResult, ht_stability, iht
 from .model import SoftmaxLayer
 from .rss import estimate_l2s, smoothness_bound
 from .thresholding import random_sparse_init
@@ -118,6 +118,8 @@ def sparsity_sweep(
     seed: int = 0,
     n_monte: int = 1000,
     ridge: float = 0.0,
+    settle: int | None = None,
+    settle_rtol: float = SETTLE_RTOL,
     stability_tol: float = STABILITY_TOL,
     progress: bool = False,
     n_jobs: int = 1,
@@ -147,6 +149,12 @@ def sparsity_sweep(
     n_monte : int
     ridge : float
         Optional ``ridge/2 ‖θ‖²`` added to the training loss.
+    settle : int or None, default None
+        None: every run ends by ``tol``, the budget or the safeguard (the paper's protocol).
+        P >= 1: a run also ends, with status ``"settled"``, once it has settled over its last
+        P iterations (:func:`ihtlib.iht.settled`; passed to :func:`iht`).
+    settle_rtol : float, default 5e-4
+        Relative tolerance of the settling rule.
     stability_tol : float, default ``STABILITY_TOL`` (1e-6)
         ``tol`` of :func:`ht_stability`, the same tolerance the book uses everywhere.
     progress : bool
@@ -177,6 +185,8 @@ def sparsity_sweep(
     n_jobs = check_integer(n_jobs, "n_jobs", low=1)
     max_iter = check_integer(max_iter, "max_iter", low=1)
     tol, stability_tol = check_tol(tol), check_tol(stability_tol, "stability_tol")
+    settle = None if settle is None else check_integer(settle, "settle", low=1)
+    settle_rtol = check_tol(settle_rtol, "settle_rtol")
     check_budget(
         len(levels) * n_starts * n,
         f"{len(levels)} levels x {n_starts} starts of {n} parameters",
@@ -189,7 +199,18 @@ def sparsity_sweep(
     steps, l2s = zip(*(_step_for(step, fun, model, split, s, n_monte, seed) for s in levels), strict=True)
     theta0 = np.concatenate([_starts(model, s, n_starts, entropy, init) for s in levels])
     s_run, step_run = np.repeat(levels, n_starts), np.repeat(steps, n_starts)
-    runs = iht_in_blocks(fun, theta0, s_run, step_run, max_iter=max_iter, tol=tol, n_jobs=n_jobs, progress=progress)
+    runs = iht_in_blocks(
+        fun,
+        theta0,
+        s_run,
+        step_run,
+        max_iter=max_iter,
+        tol=tol,
+        settle=settle,
+        settle_rtol=settle_rtol,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
     theta = runs.theta
     stab = ht_stability(fun, theta, s_run, step_run, tol=stability_tol)
     return pd.DataFrame(
@@ -226,6 +247,8 @@ def train_dense(
     tol: float = 1e-10,
     ridge: float = 0.0,
     theta0: ArrayLike | None = None,
+    settle: int | None = None,
+    settle_rtol: float = SETTLE_RTOL,
 ) -> IHTResult:
     """The dense reference: gradient descent from θ = 0 (IHT with s = n, where H_n is the identity).
 
@@ -240,6 +263,8 @@ def train_dense(
     ridge : float
     theta0 : array_like, shape (n,), optional
         Start; default θ = 0 (for an MLP, θ = 0 is a saddle: pass ``model.init(model.n_params)``).
+    settle, settle_rtol : as in :func:`iht`
+        Pass the sweep's values to train the reference under the same stopping rules.
 
     Returns
     -------
@@ -258,7 +283,7 @@ def train_dense(
         raise ValueError(
             f"theta0 must have shape (n_params,) = ({model.n_params},) for {model!r}, got shape {theta0.shape}"
         )
-    return iht(fun, theta0, model.n_params, step, max_iter=max_iter, tol=tol)
+    return iht(fun, theta0, model.n_params, step, max_iter=max_iter, tol=tol, settle=settle, settle_rtol=settle_rtol)
 
 
 def summarize_sweep(table: pd.DataFrame, columns: Sequence[str] = ("loss", "test_acc")) -> pd.DataFrame:

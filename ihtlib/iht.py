@@ -8,10 +8,15 @@ Read this module from the top:
 
 * :func:`iht_step` is one update, exactly the formula above (for one θ or a batch of rows);
 * :func:`iht_loop` is Algorithm 5.1 for one start, literally: the iterates and their losses;
+  with ``settle=P`` it also stops a run that has *settled* (:func:`settled`);
+* :func:`settled` is that optional stopping rule, literally: over the last P iterations the
+  support did not change, the loss changed by at most ``settle_rtol`` (relative) and the
+  margin of the HT-stability test did not shrink by more than ``settle_rtol`` (relative);
 * :func:`iht` is what the chapters run: the same iteration for many starts at once, with a
   safeguard against divergence and per-run bookkeeping.  It checks its input and hands the
-  work to :mod:`ihtlib.fast.iht_batch`, which calls :func:`iht_step` for every update and is
-  tested to agree with :func:`iht_loop` run by run (``tests/test_fast_iht.py``).
+  work to :mod:`ihtlib.fast.iht_batch`, which computes the same updates (the arithmetic of
+  :func:`iht_step`, without re-checking the loop's own arrays) and the same stopping rules,
+  and is tested to agree with :func:`iht_loop` run by run (``tests/test_fast_iht.py``).
 
 ``H_s`` is set-valued at ties; :func:`~ihtlib.hard_threshold` picks the member that keeps
 the lower index, so every function here is deterministic.
@@ -36,7 +41,12 @@ from .validation import (
     check_tol,
 )
 
-__all__ = ["IHTResult", "iht", "iht_loop", "iht_step", "random_sparse_init"]
+__all__ = ["IHTResult", "SETTLE_RTOL", "iht", "iht_loop", "iht_step", "random_sparse_init", "settled"]
+
+#: Default relative tolerance of the settling rule (:func:`settled`): the book prints losses
+#: to three significant digits, and a relative change below 5e-4 does not move the third one
+#: by more than half a unit.
+SETTLE_RTOL = 5e-4
 
 
 def iht_step(fun: Callable, theta: ArrayLike, s: int | ArrayLike, step: ArrayLike) -> np.ndarray:
@@ -79,8 +89,59 @@ def _not_finite(theta: np.ndarray, grad: np.ndarray) -> str:
     return "the gradient step θ − γ∇f(θ) overflowed; use a smaller step"
 
 
+def settled(fun: Callable, window: ArrayLike, s: int, step: float, settle_rtol: float = SETTLE_RTOL) -> bool:
+    """The settling rule at θ^k, read off the last P + 1 iterates θ^{k-P}, …, θ^k (literally).
+
+    A run has *settled* when, over the last P iterations,
+
+    1. the support did not change: supp θ^{k-P} = … = supp θ^k;
+    2. the loss changed by at most ``settle_rtol`` relative to its value:
+       ``|f(θ^{k-P}) - f(θ^k)| <= settle_rtol · |f(θ^k)|``;
+    3. the margin of the HT-stability test (:func:`~ihtlib.ht_stability`: M_s(θ)/γ − max_{i ∉ S}
+       |∇_i f(θ)|, the room that keeps coordinates off the support) did not shrink by more than
+       ``settle_rtol``: ``margin(θ^k) >= margin(θ^{k-P}) - settle_rtol · |margin(θ^{k-P})|``.
+
+    Condition 3 is what makes the rule safe: near an HT-unstable point the loss can stall for
+    hundreds of iterations while a support coordinate drains away, the margin shrinking, before
+    the support changes and the loss drops again (chapter 6 measures this).
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(θ) -> (loss, grad)``.
+    window : array_like, shape (P+1, n)
+        The iterates θ^{k-P}, …, θ^k of one run, P >= 1.
+    s : int
+        The run's sparsity level.
+    step : float
+        The run's step γ.
+    settle_rtol : float, default :data:`SETTLE_RTOL` (5e-4)
+
+    Returns
+    -------
+    bool
+    """
+    window = np.asarray(window, dtype=np.float64)
+    first, last = window[0], window[-1]
+    same_support = all(np.array_equal(theta != 0, last != 0) for theta in window)
+    f_first, f_last = float(fun(first)[0]), float(fun(last)[0])
+    m_first, m_last = ht_stability(fun, np.array([first, last]), s, step).margin
+    return (
+        same_support
+        and abs(f_first - f_last) <= settle_rtol * abs(f_last)
+        and m_last >= m_first - settle_rtol * abs(m_first)
+    )
+
+
 def iht_loop(
-    fun: Callable, theta0: ArrayLike, s: int, step: float, max_iter: int = 1000, tol: float = 1e-8
+    fun: Callable,
+    theta0: ArrayLike,
+    s: int,
+    step: float,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
+    settle: int | None = None,
+    settle_rtol: float = SETTLE_RTOL,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Algorithm 5.1 for one start, literally: every iterate and its loss.
 
@@ -100,11 +161,16 @@ def iht_loop(
         The budget K.
     tol : float, default 1e-8
         Stop after the first step with ``max_i |θ^{k+1}_i − θ^k_i| <= tol``.
+    settle : int or None, default None
+        None: only the two rules above (the paper's protocol).  P >= 1: also stop at the first
+        iterate at which the run has settled over the last P iterations (:func:`settled`).
+    settle_rtol : float, default :data:`SETTLE_RTOL` (5e-4)
+        The relative tolerance of :func:`settled`.
 
     Returns
     -------
     thetas : ndarray, shape (T+1, n)
-        θ⁰, θ¹, …, θ^T (T = max_iter unless the tolerance stopped the loop earlier).
+        θ⁰, θ¹, …, θ^T (T = max_iter unless a stopping rule ended the loop earlier).
     losses : ndarray, shape (T+1,)
         f(θ⁰), …, f(θ^T).
 
@@ -116,15 +182,24 @@ def iht_loop(
     """
     theta, s = _check_starts(theta0, s, "theta0", batch=False)
     max_iter, tol = check_integer(max_iter, "max_iter", low=1), check_tol(tol)
+    settle, settle_rtol = _check_settle(settle, settle_rtol)
     thetas = [theta]
     for _ in range(max_iter):
         theta_next = iht_step(fun, theta, s, step)
         thetas.append(theta_next)
         if np.max(np.abs(theta_next - theta)) <= tol:
             break
+        if settle is not None and len(thetas) > settle and settled(fun, thetas[-settle - 1 :], s, step, settle_rtol):
+            break
         theta = theta_next
     thetas = np.array(thetas)
     return thetas, np.asarray(fun(thetas)[0], dtype=np.float64).reshape(len(thetas))
+
+
+def _check_settle(settle: object, settle_rtol: object) -> tuple[int | None, float]:
+    """``settle`` None or an integer >= 1; ``settle_rtol`` a finite number >= 0."""
+    settle = None if settle is None else check_integer(settle, "settle", low=1)
+    return settle, check_tol(settle_rtol, "settle_rtol")
 
 
 @dataclass
@@ -142,8 +217,9 @@ class IHTResult:
     n_iter : int or ndarray of int, shape (B,)
         Number of accepted iterations.
     status : str or ndarray of str, shape (B,)
-        ``"converged"`` (‖θ^{k+1} - θ^k‖_∞ <= tol), ``"max_iter"`` (budget used up) or
-        ``"diverged"`` (the loss rose above f(θ^0) or stopped being finite).
+        ``"converged"`` (‖θ^{k+1} - θ^k‖_∞ <= tol), ``"settled"`` (only with ``settle=P``:
+        the run settled over its last P iterations, :func:`settled`), ``"max_iter"`` (budget
+        used up) or ``"diverged"`` (the loss rose above f(θ^0) or stopped being finite).
     support_changed_at : int or ndarray of int, shape (B,)
         Last iteration k at which supp(θ^k) differed from supp(θ^{k-1}); 0 if never.
     monotone : bool or ndarray of bool, shape (B,)
@@ -183,11 +259,13 @@ def iht(
     *,
     max_iter: int = 1000,
     tol: float = 1e-8,
+    settle: int | None = None,
+    settle_rtol: float = SETTLE_RTOL,
     progress: bool = False,
 ) -> IHTResult:
     """Iterative hard thresholding, one start or many at once.
 
-    Each run is :func:`iht_loop` (the same iterates, the same stopping rule) with one
+    Each run is :func:`iht_loop` (the same iterates, the same stopping rules) with one
     safeguard: a run whose loss rises above f(θ⁰) or stops being finite is stopped,
     keeps its last good iterate and is marked ``"diverged"``.
 
@@ -210,6 +288,13 @@ def iht(
         Iteration budget per run.
     tol : float, default 1e-8
         A run has converged when ``max_i |θ^{k+1}_i - θ^k_i| <= tol``.
+    settle : int or None, default None
+        None (the paper's protocol): a run ends only by ``tol``, the budget or the safeguard.
+        An integer P >= 1: a run also ends, with status ``"settled"``, at the first iterate at
+        which it has settled over the last P iterations (:func:`settled`: support unchanged,
+        loss and HT-stability margin steady to ``settle_rtol``).
+    settle_rtol : float, default :data:`SETTLE_RTOL` (5e-4)
+        Relative tolerance of the settling rule; used only with ``settle``.
     progress : bool, default False
         Show a progress bar over iterations.
 
@@ -222,9 +307,10 @@ def iht(
     ------
     TypeError, ValueError
         For s that is not an integer in 1…n, a step that is not finite and > 0,
-        θ⁰ with more than s nonzeros, or a non-finite θ⁰.
+        θ⁰ with more than s nonzeros, a non-finite θ⁰, ``settle`` not None or an integer
+        >= 1, or ``settle_rtol`` not a finite number >= 0.
     """
-    from .fast.iht_batch import iht_batch  # the fast layer imports iht_step and IHTResult from here
+    from .fast.iht_batch import iht_batch  # the fast layer imports from this module
 
     check_callable(fun, "fun", "fun(θ) -> (loss, grad)")
     thetas, s = _check_starts(theta0, s, "theta0", batch=True)
@@ -234,7 +320,8 @@ def iht(
     steps = np.broadcast_to(check_step(step, B), (B,)).astype(np.float64)
     max_iter = check_integer(max_iter, "max_iter", low=1)
     tol = check_tol(tol)
-    fields = iht_batch(fun, thetas, s, steps, max_iter, tol, progress)
+    settle, settle_rtol = _check_settle(settle, settle_rtol)
+    fields = iht_batch(fun, thetas, s, steps, max_iter, tol, progress, settle=settle, settle_rtol=settle_rtol)
     if np.ndim(theta0) == 2:
         return IHTResult(*fields, s, steps)
     theta, losses, n_iter, status, changed_at, monotone, message = (field[0] for field in fields)  # one start

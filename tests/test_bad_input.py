@@ -330,6 +330,10 @@ err("iht", "step: wrong length", lambda: _iht(theta0=np.zeros((2, 15)), step=[0.
     r"^step must be a scalar or have one entry per run")
 int_family("iht", "max_iter", lambda v: _iht(max_iter=v), 1)
 real_family("iht", "tol", lambda v: _iht(tol=v), low=0.0)
+int_family("iht", "settle", lambda v: _iht(settle=v), 1, none_ok=True)
+real_family("iht", "settle_rtol", lambda v: _iht(settle=2, settle_rtol=v), low=0.0)
+ok("iht", "settle=1, settle_rtol=0: a valid (strict) rule", lambda: _iht(settle=1, settle_rtol=0.0, max_iter=50),
+   lambda r: r.status in {"max_iter", "settled", "converged"})
 ok("iht", "max_iter=10**12: history grows with the run", lambda: il.iht(QUAD, np.zeros(4), 4, 1.0, max_iter=10**12),
    lambda r: r.status == "converged" and r.losses.shape == (r.n_iter + 1,))
 ok("IHTResult", "step x gradient overflows: status diverged", lambda: il.iht(QUAD, np.zeros(4), 2, 1e308),
@@ -379,6 +383,8 @@ s_family("iht_loop", lambda v: _loop(s=v), N)
 step_family("iht_loop", lambda v: _loop(step=v))
 int_family("iht_loop", "max_iter", lambda v: _loop(max_iter=v), 1)
 real_family("iht_loop", "tol", lambda v: _loop(tol=v), low=0.0)
+int_family("iht_loop", "settle", lambda v: _loop(settle=v), 1, none_ok=True)
+real_family("iht_loop", "settle_rtol", lambda v: _loop(settle=2, settle_rtol=v), low=0.0)
 ok("iht_loop", "step far too large: taken anyway, the losses grow (no safeguard)",
    lambda: il.iht_loop(QUAD, np.array([1.0, 0, 0, 0]), 1, 5.0, max_iter=5), lambda r: np.all(np.diff(r[1]) > 0))
 
@@ -468,6 +474,8 @@ int_family("sparsity_sweep", "n_starts", lambda v: _sweep(n_starts=v), 1)
 int_family("sparsity_sweep", "n_jobs", lambda v: _sweep(n_jobs=v), 1)
 int_family("sparsity_sweep", "n_monte", lambda v: _sweep(n_monte=v), 1)
 real_family("sparsity_sweep", "stability_tol", lambda v: _sweep(stability_tol=v), low=0.0)
+int_family("sparsity_sweep", "settle", lambda v: _sweep(settle=v), 1, none_ok=True)
+real_family("sparsity_sweep", "settle_rtol", lambda v: _sweep(settle=2, settle_rtol=v), low=0.0)
 err("sparsity_sweep", "n_starts: 10**12 (terabytes)", lambda: _sweep(n_starts=10**12), ValueError, r"GB")
 err("sparsity_sweep", "model: a string", lambda: il.sparsity_sweep("m", SPLIT, [3]), TypeError, r"^model must be")
 err("sparsity_sweep", "split: a tuple", lambda: il.sparsity_sweep(MODEL, (X, Y), [3]), TypeError, r"^split must be")
@@ -482,6 +490,8 @@ err("train_dense", "theta0: 14 entries", lambda: _dense(theta0=np.zeros(14)), Va
 array_family("train_dense", "theta0", lambda v: _dense(theta0=v), np.zeros(N), empty=False, none_ok=True)
 step_family("train_dense", lambda v: _dense(step=v), none_ok=True)
 int_family("train_dense", "max_iter", lambda v: _dense(max_iter=v), 1)
+int_family("train_dense", "settle", lambda v: _dense(settle=v), 1, none_ok=True)
+real_family("train_dense", "settle_rtol", lambda v: _dense(settle=2, settle_rtol=v), low=0.0)
 err("train_dense", "MLP without a step", lambda: il.train_dense(MLP, X, Y), ValueError, r"pass a step for MLP")
 
 # sweep_starts (issue 11, helper L4)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -250,6 +250,9 @@ def test_search_on_a_bare_classifier_with_int_cv_and_ties(iris_scaled):
     assert fast.cv_results_["rank_test_score"][0] == fast.cv_results_["rank_test_score"][2]
     assert fast.best_index_ != 2
     assert set(fast.predict(X)) <= {"a", "b", "c"}
+    with pytest.warns(DataConversionWarning):  # y as a column: fit ravels it (with a warning), so does the score
+        column = il.SparsitySearchCV(est, levels, cv=3).fit(X, labels[:, None])
+    _same_search(grid, column)
 
 
 def test_nested_cross_validation_and_clone():

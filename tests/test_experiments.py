@@ -102,15 +102,16 @@ def test_sweep_reproducible(sweep, model, iris):
 
 
 def test_threaded_sweep_with_more_runs_than_one_block(model, iris, fun):
-    """150 runs are two blocks of the fast layer: serial, threaded and one plain IHT call agree."""
-    assert 2 * 75 > BLOCK
-    kw = dict(n_starts=75, step=0.6, max_iter=150, seed=3)
+    """More runs than one block of the fast layer: serial, threaded and one plain IHT call agree."""
+    n = BLOCK // 2 + 10
+    assert 2 * n > BLOCK
+    kw = dict(n_starts=n, step=0.6, max_iter=150, seed=3)
     serial = il.sparsity_sweep(model, iris, [5, 2], n_jobs=1, **kw)
     threaded = il.sparsity_sweep(model, iris, [5, 2], n_jobs=2, **kw)
     pd.testing.assert_frame_equal(serial.drop(columns="theta"), threaded.drop(columns="theta"), check_exact=True)
-    assert list(serial.s) == [5] * 75 + [2] * 75  # rows in the order of s_values
-    starts = np.concatenate([il.sweep_starts(model, s, 75, seed=3) for s in (5, 2)])
-    plain = il.iht(fun, starts, np.repeat([5, 2], 75), 0.6, max_iter=150)
+    assert list(serial.s) == [5] * n + [2] * n  # rows in the order of s_values
+    starts = np.concatenate([il.sweep_starts(model, s, n, seed=3) for s in (5, 2)])
+    plain = il.iht(fun, starts, np.repeat([5, 2], n), 0.6, max_iter=150)
     np.testing.assert_allclose(np.stack(serial.theta.to_list()), plain.theta, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(serial.n_iter, plain.n_iter)
     np.testing.assert_array_equal(serial.status, plain.status)
@@ -121,11 +122,12 @@ def test_blocks_agree_with_one_iht_call(model, iris, n_jobs):
     """The fast layer (blocks on threads) against one batched IHT call: per-run s, per-run steps, diverging runs."""
     fun = model.objective(iris.X_train, iris.y_train, ridge=0.1)  # the ridge lets some runs converge
     rng = np.random.default_rng(11)
-    R = 2 * BLOCK + 37
+    block = 64  # small blocks: many of them, on threads
+    R = 2 * block + 37
     s = rng.integers(1, 16, size=R)
     theta0 = np.stack([il.random_sparse_init(15, int(k), seed=rng) for k in s])
     step = rng.choice([0.3, 1.0, 40.0], size=R)  # γ = 40 makes runs diverge
-    blocks = iht_in_blocks(fun, theta0, s, step, max_iter=100, tol=1e-6, n_jobs=n_jobs)
+    blocks = iht_in_blocks(fun, theta0, s, step, max_iter=100, tol=1e-6, n_jobs=n_jobs, block=block)
     one = il.iht(fun, theta0, s, step, max_iter=100, tol=1e-6)
     assert {"converged", "max_iter", "diverged"} <= set(one.status)
     np.testing.assert_allclose(blocks.theta, one.theta, rtol=1e-12, atol=1e-15)
@@ -133,6 +135,38 @@ def test_blocks_agree_with_one_iht_call(model, iris, n_jobs):
     for name in ("n_iter", "status", "support_changed_at", "monotone", "s", "step"):
         np.testing.assert_array_equal(getattr(blocks, name), getattr(one, name))
     assert blocks.message == one.message
+
+
+def test_sweep_and_dense_reference_pass_the_settling_rule_on(model, iris, fun):
+    """``settle`` reaches every run of the sweep (blocks of the fast layer) and the dense reference."""
+    kw = dict(n_starts=40, step=0.6, max_iter=3000, seed=2)
+    table = il.sparsity_sweep(model, iris, [1, 2], settle=50, settle_rtol=1e-3, **kw)
+    paper = il.sparsity_sweep(model, iris, [1, 2], **kw)
+    assert "settled" in set(table.status) and "settled" not in set(paper.status)
+    assert (table.n_iter <= paper.n_iter).all() and (table.n_iter < paper.n_iter).any()
+    starts = np.concatenate([il.sweep_starts(model, s, 40, seed=2) for s in (1, 2)])
+    one = il.iht(fun, starts, np.repeat([1, 2], 40), 0.6, max_iter=3000, settle=50, settle_rtol=1e-3)
+    np.testing.assert_array_equal(table.status, one.status)
+    np.testing.assert_array_equal(table.n_iter, one.n_iter)
+    dense = il.train_dense(model, iris.X_train, iris.y_train, max_iter=3000, ridge=0.1, settle=50)
+    dense_paper = il.train_dense(model, iris.X_train, iris.y_train, max_iter=3000, ridge=0.1)
+    assert dense.status == "settled" and dense_paper.status == "converged" and dense.n_iter < dense_paper.n_iter
+
+
+def test_blocks_agree_with_one_iht_call_with_the_settling_rule(model, iris):
+    fun = model.objective(iris.X_train, iris.y_train, ridge=0.1)
+    rng = np.random.default_rng(12)
+    R = 64 + 41
+    s = rng.integers(1, 16, size=R)
+    theta0 = np.stack([il.random_sparse_init(15, int(k), seed=rng) for k in s])
+    step = rng.choice([0.3, 1.0, 40.0], size=R)
+    kw = dict(max_iter=300, tol=1e-9, settle=30, settle_rtol=1e-3)
+    blocks = iht_in_blocks(fun, theta0, s, step, block=64, **kw)
+    one = il.iht(fun, theta0, s, step, **kw)
+    assert {"settled", "diverged"} <= set(one.status)
+    np.testing.assert_allclose(blocks.theta, one.theta, rtol=1e-12, atol=1e-15)
+    for name in ("n_iter", "status", "support_changed_at", "monotone"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(one, name))
 
 
 def test_sweep_with_bound_step_is_monotone(model, iris, bound):

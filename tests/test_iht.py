@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import ihtlib as il
+from ihtlib.iht import settled
 
 TINY = 1e-12  # allowed rise of a loss between iterates (rounding only)
 
@@ -586,3 +587,79 @@ def test_monotone_flag_detects_a_small_rise():
     # with a step that contracts both coordinates the same problem is monotone
     ok = il.iht(q, np.array([1.0, eps]), 2, 0.4, max_iter=10, tol=0.0)
     assert ok.monotone is True and ok.status == "max_iter"
+
+
+# ------------------------------------------------------------ the settling rule
+def test_settle_none_is_the_paper_protocol(fun, bound):
+    """The default ``settle=None`` changes nothing: the same runs, to the last bit."""
+    theta0 = il.random_sparse_init(15, 4, size=6, seed=2)
+    a = il.iht(fun, theta0, 4, 1.5 / bound, max_iter=300)
+    b = il.iht(fun, theta0, 4, 1.5 / bound, max_iter=300, settle=None, settle_rtol=0.1)
+    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(a.status, b.status)
+    assert "settled" not in set(a.status)
+
+
+def test_a_run_that_settles(fun, bound):
+    """On a support with a minimiser the loss flattens long before the iterates stop moving by 1e-8."""
+    theta0 = il.random_sparse_init(15, 1, seed=4)
+    paper = il.iht(fun, theta0, 1, 1.0 / bound, max_iter=5000)
+    ruled = il.iht(fun, theta0, 1, 1.0 / bound, max_iter=5000, settle=50)
+    assert paper.status == "converged" and ruled.status == "settled"
+    assert not ruled.converged and ruled.message.startswith("settled after")
+    assert 50 <= ruled.n_iter < paper.n_iter
+    assert ruled.n_iter - ruled.support_changed_at >= 50  # support unchanged for the last P iterations
+    np.testing.assert_array_equal(ruled.losses, paper.losses[: ruled.n_iter + 1])  # the same iterates
+    # what the rule promises: the loss of the last P iterations steady to 5e-4 (relative)
+    assert abs(ruled.losses[-51] - ruled.loss) <= 5e-4 * ruled.loss
+    # but not that the rest of the run changes it less: here the loss still falls by about 1e-3 (relative)
+    assert paper.loss < ruled.loss < (1 + 3e-3) * paper.loss
+
+
+def test_a_late_support_change_is_not_stopped_early(model, iris, fun):
+    """The start of the s = 2 sweep that sits on a plateau (near a point with one weight) for ~1000 iterations.
+
+    Support fixed and loss flat to 5e-4 for 100 iterations: a rule on those two would stop on the plateau.
+    The margin of the HT-stability test shrinks meanwhile, so ``settled`` says no, and the run goes on to
+    the better support it finds later.
+    """
+    step = il.estimate_l2s(fun, 15, 2, n_monte=1000, seed=0).step
+    theta0 = il.sweep_starts(model, 2, 100, seed=0)[0]
+    paper = il.iht(fun, theta0, 2, step, max_iter=2000)
+    late = paper.support_changed_at
+    assert late > 1000
+    thetas, losses = il.iht_loop(fun, theta0, 2, step, max_iter=late)
+    P = 100
+    plateau = [
+        k
+        for k in range(P, late, 10)
+        if len({il.support(t) for t in thetas[k - P : k + 1]}) == 1
+        and abs(losses[k - P] - losses[k]) <= 5e-4 * losses[k]
+    ]
+    assert len(plateau) > 10  # the loss stalled on a fixed support, repeatedly
+    assert not any(settled(fun, thetas[k - P : k + 1], 2, step) for k in plateau)
+    ruled = il.iht(fun, theta0, 2, step, max_iter=2000, settle=P)
+    assert ruled.status == "settled" and ruled.n_iter > late
+    assert il.support(ruled.theta) == il.support(paper.theta)
+    assert ruled.loss < losses[plateau[-1]] - 0.05  # the drop it waited for (0.547 on the plateau, 0.44 after)
+
+
+def test_settled_reads_the_window_literally():
+    """Each condition of ``settled`` broken on its own, on f(θ) = ½θ₀² − 3θ₀ (flat in θ₁ and θ₂), s = 2.
+
+    On the window θ^j = (θ₀(j), θ₁(j), 0) the support is {0, 1}, ∇f = (θ₀ − 3, 0, 0), so the margin of the
+    HT-stability test is M_s/γ = min(|θ₀|, |θ₁|)/γ.
+    """
+    q = il.Quadratic(np.diag([1.0, 0.0, 0.0]), np.array([3.0, 0.0, 0.0]))
+    j = np.arange(11)[:, None]
+
+    def window(theta0, theta1):
+        return np.hstack([np.broadcast_to(theta0, (11, 1)), np.broadcast_to(theta1, (11, 1)), np.zeros((11, 1))])
+
+    assert settled(q, window(3.0, 1.0), 2, 0.5)  # nothing moves
+    assert settled(q, window(3.0, 1.0 + 0.01 * j), 2, 0.5)  # the margin grows: fine
+    assert not settled(q, window(3.0, 1.0 - 0.01 * j), 2, 0.5)  # the margin shrinks by 10 %: not settled
+    assert settled(q, window(3.0, 1.0 - 1e-5 * j), 2, 0.5)  # ... by 1e-4 only: within settle_rtol
+    assert not settled(q, window(2.0 + 0.1 * j, 1.0), 2, 0.5)  # the loss changes by 22 %
+    assert settled(q, window(3.0 - 1e-3 * (10 - j), 1.0), 2, 0.5)  # ... by 2e-7 relative
+    assert not settled(q, window(3.0, np.where(j == 0, 0.0, 1.0)), 2, 0.5)  # the support changed after θ^{k-P}

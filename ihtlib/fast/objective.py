@@ -68,6 +68,7 @@ class BatchedCrossEntropy:
         Y[y, np.arange(N)] = 1.0
         C = Y @ self.Xa / N  # (K, d+1): the data term of the gradient
         self.c = np.concatenate([C[:, :d].ravel(), C[:, d]])  # the same in θ layout, (n,)
+        self.c_W, self.c_b = self.c[: K * d].reshape(K, d), self.c[K * d :]  # its weight and bias parts
         # |logit_k| <= ||w~_k||_1 * x_max, and ||w~_k||_1 = (|θ| @ class_of)[k]
         self.x_max = float(np.abs(self.Xa).max())
         self.class_of = np.zeros((self.n_params, K))
@@ -91,10 +92,9 @@ class BatchedCrossEntropy:
             loss[small] = self._accurate_loss(Wa[:, small])
         P = np.multiply(E, np.reciprocal(S, out=S), out=E)  # softmax, (K, B, N)
         Ga = (P.reshape(K * B, N) @ self.Xa_over_N).reshape(K, B, d + 1)
-        grad = np.empty((B, n))
-        grad[:, : K * d] = Ga[:, :, :d].transpose(1, 0, 2).reshape(B, K * d)
-        grad[:, K * d :] = Ga[:, :, d].T
-        grad -= self.c
+        grad = np.empty((B, n))  # P @ X~ / N - c, written straight into the θ layout
+        np.subtract(Ga[:, :, :d].transpose(1, 0, 2), self.c_W, out=grad[:, : K * d].reshape(B, K, d))
+        np.subtract(Ga[:, :, d].T, self.c_b, out=grad[:, K * d :])
         return loss, grad
 
     def _augmented(self, thetas: np.ndarray) -> np.ndarray:
