@@ -676,7 +676,7 @@ for _name, _call in (("best_swap", lambda r: il.best_swap(r, (0, 1))), ("swap_gr
         err(_name, label, lambda v=value, f=_call: f(v), TypeError, r"^result must be a BestSubsetResult")
     _part = il.BestSubsetResult(**{**BEST2.__dict__, "all_supports": BEST2.all_supports[:5],
                                    "all_objectives": BEST2.all_objectives[:5]})
-    err(_name, "result: a table with 5 of the 105 supports", lambda f=_call: f(_part), ValueError,
+    err(_name, "result: a table with 5 of the 105 supports", lambda f=_call, r=_part: f(r), ValueError,
         r"^result must hold every support of size 2 of 15 parameters \(105 rows\), got 5")
 real_family("best_swap", "rtol", lambda v: il.best_swap(BEST2, (0, 1), rtol=v), low=0.0)
 real_family("swap_graph", "rtol", lambda v: il.swap_graph(BEST2, rtol=v), low=0.0)
