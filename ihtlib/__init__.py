@@ -20,6 +20,7 @@ like the chapter's formula), and the speed machinery lives apart in ``ihtlib.fas
 ``ihtlib.exhaustive``     ``best_subset``: the exact optimum over all supports
 ``ihtlib.baselines``      L1 path, magnitude pruning, feature selection
 ``ihtlib.htp``            ``htp``: hard thresholding pursuit (IHT's support choice, then a refit)
+``ihtlib.swap``           ``swap_search`` (swap one coordinate, refit), ``swap_search_batched``, ``swap_graph``
 ``ihtlib.estimator``      ``IHTClassifier``: the softmax layer by IHT as a scikit-learn estimator;
                           ``SparsitySearchCV``: GridSearchCV over its s, the levels of a fold batched
 ``ihtlib.plotting``       the book's figures
@@ -57,6 +58,7 @@ from .plotting import (
 from .refit import RestrictedFit, minimize_on_supports, refit
 from .rss import L2sEstimate, Quadratic, estimate_l2s, gradient_ratio, restricted_smoothness_bound, smoothness_bound
 from .stability import STABILITY_TOL, StabilityReport, ht_stability
+from .swap import SwapGraph, SwapResult, best_swap, swap_graph, swap_search, swap_search_batched
 from .thresholding import hard_threshold, hard_threshold_set, random_sparse_init, support
 
 __version__ = "0.1.0"
@@ -109,6 +111,12 @@ __all__ = [
     "best_subset_path",
     "HTPResult",
     "htp",
+    "SwapResult",
+    "swap_search",
+    "swap_search_batched",
+    "best_swap",
+    "SwapGraph",
+    "swap_graph",
     "feature_selection",
     "l1_path",
     "magnitude_pruning",

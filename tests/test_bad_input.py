@@ -712,6 +712,68 @@ int_family("htp", "max_iter", lambda v: _htp(max_iter=v), 1)
 ok("HTPResult", "converged flags and finite objectives", lambda: _htp(theta0=np.zeros((2, N))),
    lambda r: isinstance(r, il.HTPResult) and r.converged.dtype == bool and np.isfinite(r.objectives).all())
 
+# -------------------------------------------------------------------- swap search
+for _name, _search in (("swap_search", il.swap_search), ("swap_search_batched", il.swap_search_batched)):
+    _sw = lambda f=_search, **kw: f(**{"model": MODEL, "X": X, "y": Y, "support": (0, 12), "max_sweeps": 1, **kw})  # noqa: E731
+    _is_model_error(_name, lambda m, _sw=_sw: _sw(model=m))
+    err(_name, "model: an MLP", lambda _sw=_sw: _sw(model=MLP), TypeError, r"^model must be a SoftmaxLayer")
+    for label, sup, error, match in (
+        ("support: empty", (), ValueError, r"^support is empty"),
+        ("support: two supports", [(0,), (1,)], ValueError, r"^support must be one support, got 2"),
+        ("support: float index", (1.5,), TypeError, r"must hold integer indices"),
+        ("support: index 99", (99,), ValueError, r"has indices outside 0 … 14"),
+        ("support: mask of wrong width", np.ones(3, dtype=bool), ValueError, r"support mask must have shape"),
+        ("support: a string", "abc", TypeError, r"^supports must be"),
+        ("support: an int", 3, TypeError, r"^supports must be"),
+    ):
+        err(_name, label, lambda sup=sup, _sw=_sw: _sw(support=sup), error, match)
+    int_family(_name, "max_sweeps", lambda v, _sw=_sw: _sw(max_sweeps=v), 1)
+    real_family(_name, "rtol", lambda v, _sw=_sw: _sw(rtol=v), low=0.0)
+    real_family(_name, "ridge", lambda v, _sw=_sw: _sw(ridge=v), low=0.0)
+    array_family(_name, "X", lambda v, _sw=_sw: _sw(X=v), X, shape_bad=np.ones(4))
+    ok(_name, "support: a boolean mask works", lambda _sw=_sw: _sw(support=np.arange(N) < 2),
+       lambda r: isinstance(r, il.SwapResult) and len(r.support) == 2)
+ok("SwapResult", "ridge=0 from the bias-only support: finite, a strictly decreasing history",
+   lambda: il.swap_search_batched(MODEL, X, Y, (12, 13, 14), ridge=0.0, max_sweeps=3),
+   lambda r: np.isfinite(r.theta).all() and np.all(np.diff(r.history) < 0) and len(r.support) == 3, honest=True)
+
+# ---------------------------------------------------------- the swap graph of a solved level
+BEST2 = il.best_subset(MODEL, X, Y, 2)
+GRAPH2 = il.swap_graph(BEST2)
+for _name, _call in (("best_swap", lambda r: il.best_swap(r, (0, 1))), ("swap_graph", il.swap_graph)):
+    for label, value in (("result: a dict", {}), ("result: None", None), ("result: a SwapResult",
+                         il.swap_search_batched(MODEL, X, Y, (0, 12), max_sweeps=1))):
+        err(_name, label, lambda v=value, f=_call: f(v), TypeError, r"^result must be a BestSubsetResult")
+    _part = il.BestSubsetResult(**{**BEST2.__dict__, "all_supports": BEST2.all_supports[:5],
+                                   "all_objectives": BEST2.all_objectives[:5]})
+    err(_name, "result: a table with 5 of the 105 supports", lambda f=_call, r=_part: f(r), ValueError,
+        r"^result must hold every support of size 2 of 15 parameters \(105 rows\), got 5")
+real_family("best_swap", "rtol", lambda v: il.best_swap(BEST2, (0, 1), rtol=v), low=0.0)
+real_family("swap_graph", "rtol", lambda v: il.swap_graph(BEST2, rtol=v), low=0.0)
+for label, sup, error, match in (
+    ("support: size 3 at s = 2", (0, 1, 2), ValueError, r"^support must have size s = 2"),
+    ("support: empty", (), ValueError, r"^support is empty"),
+    ("support: two supports", [(0, 1), (1, 2)], ValueError, r"^support must be one support, got 2"),
+    ("support: float index", (1.5, 2), TypeError, r"must hold integer indices"),
+    ("support: index 99", (0, 99), ValueError, r"has indices outside 0 … 14"),
+    ("support: a string", "abc", TypeError, r"^supports must be"),
+):
+    err("best_swap", label, lambda sup=sup: il.best_swap(BEST2, sup), error, match)
+ok("best_swap", "support: a boolean mask works; unsorted indices are sorted",
+   lambda: (il.best_swap(BEST2, np.arange(N) < 2), il.best_swap(BEST2, (1, 0))), lambda r: r[0] == r[1])
+for label, sup, error, match in (
+    ("supports: a support of size 3", [(0, 1, 2)], ValueError, r"^every support must have size s = 2"),
+    ("supports: empty", [], ValueError, r"^every support must have size s = 2"),
+    ("supports: index 99", [(0, 99)], ValueError, r"has indices outside 0 … 14"),
+    ("supports: float index", [(0.5, 1)], TypeError, r"must hold integer indices"),
+    ("supports: a string", "ab", TypeError, r"^supports must be"),
+):
+    err("SwapGraph", label, lambda sup=sup: GRAPH2.rows(sup), error, match)
+ok("SwapGraph", "rows of its own supports are 0 … C-1",
+   lambda: GRAPH2.rows(GRAPH2.supports), lambda r: np.array_equal(r, np.arange(105)))
+ok("swap_graph", "s = n (the dense level, no swap at all): one row, a local minimum",
+   lambda: il.swap_graph(il.best_subset(MODEL, X, Y, N)), lambda r: r.local_min.all() and r.moves.max() == 0)
+
 # ---------------------------------------------------------------------- plotting
 array_family("plot_losses", "losses", il.plot_losses, np.linspace(1, 0.1, 5), shape_bad=np.zeros((2, 2, 2)),
              extra=[Case("plot_losses", "losses: NaN drawn as a gap", lambda: il.plot_losses([1.0, np.nan, 0.5]),
