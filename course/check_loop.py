@@ -37,6 +37,9 @@ WRONG = {
          "return abs(b1) < 2  # SOLUTION\n\n\ndef support_locked"),
         ("return abs(b1) > 2  # SOLUTION", "return abs(b1) >= 2  # SOLUTION")],
     8: [("ref = model.pack(W - W[2], b - b[2])", "ref = model.pack(W - W[2], b)")],  # forgot the biases
+    12: [("m_more = next(m for m in range(comb(n, 7)) if 1 + (m + 1) * 7 * (n - 7) > comb(n, 7))",
+          "m_more = next(m for m in range(comb(n, 7)) if m * 7 * (n - 7) > comb(n, 7))")],  # wrong cost
+    13: [("b_half = int(np.ceil(2 * 256 * N / (N + 256)))", "b_half = 512")],  # the 1/b rule, not the exact one
 }
 
 
