@@ -139,7 +139,9 @@ class RestrictedFit:
     grad_norm : ndarray, shape (B,)
         ‖∇_S F(θ_b)‖_∞, the first-order residual on the support.
     decrement : ndarray, shape (B,)
-        Last Newton decrement ``½ g_Sᵀ H_SS⁻¹ g_S`` (≈ F(θ_b) - F*_b).
+        Last Newton decrement ``½ g_Sᵀ H_SS⁻¹ g_S`` (≈ F(θ_b) - F*_b); for a problem that met
+        ``tol`` it may instead be the upper bound ``½ ‖g_S‖² / ridge`` on it (ridge > 0),
+        which certified convergence without the Hessian.
     n_iter : ndarray of int, shape (B,)
         Newton steps taken.
     converged : ndarray of bool, shape (B,)

