@@ -97,6 +97,22 @@ def test_batched_objective_agrees_with_the_literal_backpropagation():
             np.testing.assert_allclose(grad[b], one_grad, rtol=1e-10, atol=1e-13)
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 3 * 8 * 5 * 120])
+def test_chunks_of_networks_give_the_batch_result(small, monkeypatch, chunk_bytes):
+    """A large batch goes through in chunks of networks (1 and 3 here, the last chunk short)."""
+    import ihtlib.fast.mlp
+
+    split, model, fun = small
+    thetas = model.init(12, size=10, seed=3)
+    whole = fun(thetas)
+    monkeypatch.setattr(ihtlib.fast.mlp, "CHUNK_BYTES", chunk_bytes)
+    loss, grad = fun(thetas)
+    np.testing.assert_allclose(loss, whole[0], rtol=1e-14, atol=0)
+    np.testing.assert_allclose(grad, whole[1], rtol=0, atol=1e-15)
+    one_loss, one_grad = il.mlp_loss_and_grad(model, thetas[7], split.X_train, split.y_train)
+    assert loss[7] == pytest.approx(one_loss, rel=1e-12) and np.allclose(grad[7], one_grad, rtol=1e-10, atol=1e-13)
+
+
 def test_gradient_three_layers_and_ridge():
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(30, 3)), rng.integers(0, 4, 30)

@@ -9,6 +9,9 @@ networks is **one** matrix product ``(B·h_1, d) @ (d, N)`` with the shared data
 layer is one stacked product ``np.matmul`` over the B networks; the backward pass mirrors it
 and works in place where it can, the softmax included (the in-place form of
 :func:`ihtlib.model.softmax`, which the literal function uses: about 5 % of a call at B = 20).
+A large batch goes through in chunks of a few networks whose activations stay in cache
+(:data:`CHUNK_BYTES`): the Monte Carlo estimate of chapter 10 evaluates 200 networks at once,
+at 0.8 ms per network in one piece and 0.5 ms in chunks of 5.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from ..classifier import Objective
 from ..validation import check_real, check_Xy
 
 __all__ = ["MLPObjective", "forward"]
+
+#: Bytes of one layer's activations per chunk of networks in :meth:`MLPObjective._rows`.
+CHUNK_BYTES = 2**21
 
 
 def _activate(Z: np.ndarray, activation: str) -> np.ndarray:
@@ -80,10 +86,25 @@ class MLPObjective(Objective):
         self.Y[y, np.arange(N)] = 1.0
 
     def _rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loss (B,) and gradient (B, n) without the ridge term, for checked ``rows`` (B, n), B >= 1."""
+        """Loss (B,) and gradient (B, n) without the ridge term, for checked ``rows`` (B, n), B >= 1.
+
+        The networks go through in chunks whose activations fit in about :data:`CHUNK_BYTES`
+        (digits, 32 hidden units: 5 networks): a batch of 200 networks at once spends 0.8 ms
+        per network, in chunks 0.5 ms (the activations of 200 networks, 74 MB each layer,
+        come from memory instead of cache).  The same arithmetic per network; the products
+        over the chunk's rows may round differently (gradients within 1e-16).
+        """
+        theta_rows = np.ascontiguousarray(rows)
+        chunk = max(1, CHUNK_BYTES // (8 * max(self.model.sizes[1:]) * self.n_samples))
+        if theta_rows.shape[0] <= chunk:
+            return self._rows_block(theta_rows)
+        parts = [self._rows_block(theta_rows[i : i + chunk]) for i in range(0, theta_rows.shape[0], chunk)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _rows_block(self, theta_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_rows` for one chunk of contiguous rows (B, n)."""
         model = self.model
         n = model.n_params
-        theta_rows = np.ascontiguousarray(rows)
         B, N = theta_rows.shape[0], self.n_samples
         acts = forward(model, theta_rows, self.X, self.XT)
         Z = acts[-1]  # (B, K, N) logits
