@@ -187,6 +187,21 @@ def test_quadratic_restricted_constant():
         q.restricted_constant(1, "other")
 
 
+def test_large_estimates_are_evaluated_in_batches(iris, monkeypatch):
+    """Above 4096 points the gradients come in batches of 1024: the same ratios as one call."""
+    import ihtlib.rss
+
+    fun = il.SoftmaxLayer(4, 3).objective(iris.X_train, iris.y_train)
+    calls = []
+    counted = lambda theta: calls.append(len(theta)) or fun(theta)  # noqa: E731
+    chunked = il.estimate_l2s(counted, 15, 5, n_monte=2500, seed=3)
+    assert calls == [1024] * 4 + [904]
+    monkeypatch.setattr(ihtlib.rss, "_CHUNK_FROM", 10**9)
+    whole = il.estimate_l2s(fun, 15, 5, n_monte=2500, seed=3)
+    np.testing.assert_allclose(chunked.ratios, whole.ratios, rtol=1e-13, atol=0)
+    assert chunked.value == pytest.approx(whole.value, rel=1e-13)
+
+
 def test_quadratic_restricted_constant_is_the_same_in_batches_of_sets(monkeypatch):
     """The sets T go to LAPACK in stacked batches; batches of 4 (the last one short) = one set at a time."""
     import ihtlib.rss
