@@ -187,7 +187,8 @@ def measure_pytest(copy: Path, workers: str | None, logs: Path) -> dict:
             seconds = float(case.get("time") or 0.0)
             name = case.get("file") or case.get("classname", "?")
             files[name] = files.get(name, 0.0) + seconds
-            tests.append((seconds, f"{name}::{case.get('name')}"))
+            if not name.endswith(".ipynb"):
+                tests.append((seconds, f"{name}::{case.get('name')}"))
     lines = (logs / f"pytest-{tag}.log").read_text(errors="replace").strip().splitlines()
     return dict(
         label=f"pytest -n {workers}" if workers is not None else "pytest",
@@ -297,10 +298,12 @@ def main() -> None:
 
     for p in pytests:
         units = {f: s for f, s in p["files"].items() if not f.endswith(".ipynb")}
-        print(f"\n{p['label']}: unit tests {sum(units.values()):.1f} s in all (sum over tests); slowest tests:")
+        by_file = sorted(units.items(), key=lambda item: -item[1])[:8]
+        print(f"\n{p['label']}: unit tests {sum(units.values()):.1f} s in all (sum over tests); slowest files:")
+        print("  " + ", ".join(f"{Path(f).name} {s:.1f}" for f, s in by_file))
+        print("slowest tests:")
         for seconds, name in p["slowest"]:
-            if not name.split("::")[0].endswith(".ipynb"):
-                print(f"  {seconds:6.2f}  {name}")
+            print(f"  {seconds:6.2f}  {name}")
 
     print("\ntargets of issue 17 (reported, never asserted; figures from this machine at this load)")
     if alone:

@@ -57,6 +57,12 @@ def test_execute_into_cache_is_what_myst_nb_finds(tmp_path):
     # a failing notebook is reported by name and left out of the cache (MyST-NB runs it again and reports it)
     _, _, error = ihtlib_guard.execute_into_cache(str(tmp_path / "bad.ipynb"), str(cache), 60, False)
     assert error == "CellExecutionError"
+    # so is one whose kernel cannot start (any exception: the build must not stop in the pool)
+    nb = _notebook(tmp_path / "nokernel.ipynb", "1")
+    nb.metadata["kernelspec"]["name"] = "no-such-kernel"
+    nbformat.write(nb, tmp_path / "nokernel.ipynb")
+    _, _, error = ihtlib_guard.execute_into_cache(str(tmp_path / "nokernel.ipynb"), str(cache), 60, False)
+    assert error == "NoSuchKernel"
     assert len(get_cache(str(cache)).list_cache_records()) == 1
 
 

@@ -115,10 +115,14 @@ def execute_into_cache(uri: str, cache_path: str, timeout: int | None, allow_err
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
 
+    start = time.perf_counter()
     notebook = nbformat.read(uri, as_version=4)
-    result = single_nb_execution(
-        notebook, cwd=str(Path(uri).parent), allow_errors=allow_errors, timeout=timeout, meta_override=True
-    )
+    try:
+        result = single_nb_execution(
+            notebook, cwd=str(Path(uri).parent), allow_errors=allow_errors, timeout=timeout, meta_override=True
+        )
+    except Exception as error:  # e.g. a kernel that dies or does not start: MyST-NB will say what happened
+        return uri, time.perf_counter() - start, type(error).__name__
     if result.err is not None:
         return uri, result.time, type(result.err).__name__
     bundle = CacheBundleIn(notebook, uri, data={"execution_seconds": result.time})
@@ -172,7 +176,11 @@ def _execute_in_parallel(app: Sphinx, env: BuildEnvironment, docnames: list[str]
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                uri, seconds, error = future.result()
+                try:
+                    uri, seconds, error = future.result()
+                except Exception as failure:  # a worker process died: what it ran is read (and run) as usual
+                    logger.info(f"a worker process failed ({type(failure).__name__}); MyST-NB executes what is left")
+                    continue
                 name = Path(uri).relative_to(root).as_posix() if Path(uri).is_relative_to(root) else uri
                 if error:
                     logger.info(f"{name}: {error} after {seconds:.1f} s; executed again while reading, to report it")
