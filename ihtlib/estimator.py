@@ -40,8 +40,8 @@ from sklearn.utils import _safe_indexing, check_random_state, indexable
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
 
+from .fast.blas import one_blas_thread
 from .iht import iht
 from .model import SoftmaxLayer, softmax
 from .rss import estimate_l2s, smoothness_bound
@@ -57,12 +57,6 @@ except ImportError:  # scikit-learn 1.3 - 1.5: the method it replaced
 
 
 __all__ = ["IHTClassifier", "SparsitySearchCV"]
-
-#: Limits BLAS to one thread while fitting: the products of a fit are small (the Monte Carlo
-#: estimate's (2·n_monte·K, d+1) by (d+1, N) at most), and a second thread only contends.  Measured
-#: on wine (N = 114): ``estimate_l2s`` with 1000 pairs took 13 ms of CPU with one thread against
-#: 29 ms with two, for the same value.  :func:`ihtlib.iht` limits itself the same way.
-_BLAS = ThreadpoolController()
 
 
 class _Run(NamedTuple):
@@ -214,7 +208,7 @@ class IHTClassifier(ClassifierMixin, BaseEstimator):
             Invalid hyperparameters (scikit-learn's ``InvalidParameterError``), invalid
             ``X`` or ``y``, or fewer than two classes in ``y``.
         """
-        with _BLAS.limit(limits=1, user_api="blas"):
+        with one_blas_thread():  # a fit's products are small: see ihtlib/fast/blas.py
             run = self._draw(*self._data(X, y))
             result = iht(run.fun, run.theta0, run.s, run.step, max_iter=self.max_iter, tol=self.tol)
         return self._store(run, result.theta, result.loss, result.n_iter, result.status)
@@ -313,7 +307,7 @@ def _fit_levels(estimator: IHTClassifier, X: ArrayLike, y: ArrayLike, levels: li
     """
     fits = [clone(estimator).set_params(s=level) for level in levels]
     B = estimator.n_starts
-    with _BLAS.limit(limits=1, user_api="blas"):
+    with one_blas_thread():  # a fit's products are small: see ihtlib/fast/blas.py
         for est in fits:
             est._validate_params()
         data = fits[0]._data(X, y)  # the same X, y and ridge for every level: validated once

@@ -24,15 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
 from ..classifier import Objective
 from ..iht import SETTLE_RTOL
-
-#: Limits BLAS threads during IHT: on (B·K, d+1) products, extra threads only contend
-#: (measured: a B = 750 batch ran 10 times slower with two OpenBLAS threads on a busy machine).
-_BLAS = ThreadpoolController()
+from .blas import one_blas_thread
 
 #: A loss may rise by this relative amount without counting as an increase (rounding).
 RISE_RTOL = 1e-13
@@ -109,7 +105,7 @@ def iht_batch(
         ``theta (B, n), losses (B, T+1), n_iter (B,), status (B,), support_changed_at (B,),
         monotone (B,), message (list of B str)``: the fields of :class:`~ihtlib.iht.IHTResult`.
     """
-    with _BLAS.limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _iterate(fun, thetas, s, steps, max_iter, tol, progress, settle, settle_rtol)
 
 

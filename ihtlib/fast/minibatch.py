@@ -27,13 +27,11 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from ..thresholding import hard_threshold
+from .blas import one_blas_thread
 
 __all__ = ["softmax_minibatch_runs"]
-
-_BLAS = ThreadpoolController()
 
 
 def softmax_minibatch_runs(
@@ -88,7 +86,7 @@ def softmax_minibatch_runs(
     ValueError
         The gradient step θ − γ∇f_B(θ) overflowed (the message of :func:`~ihtlib.iht.iht_step`).
     """
-    with _BLAS.limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _run(X, y, n_classes, thetas, s, steps, n_epochs, rngs, step_factor, batch_size_of)
 
 

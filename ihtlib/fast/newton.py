@@ -36,9 +36,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ..model import SoftmaxLayer
+from .blas import one_blas_thread
 from .hessian import augmented, restricted_hessian, support_layout
 
 ARMIJO = 1e-4  # sufficient-decrease constant of the line search (as in ihtlib.refit)
@@ -268,7 +268,7 @@ def solve_supports(
 
     # Blocks are independent and write disjoint rows.  The matrices are small, so BLAS runs
     # single-threaded and the blocks run on n_jobs threads (NumPy releases the GIL).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         if n_jobs > 1 and len(blocks) > 1:
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
                 list(pool.map(run, blocks))
